@@ -1,0 +1,18 @@
+/**
+ * @skcomm/core/crypto: the only module that imports openpgp.
+ */
+export { MAX_DECOMPRESSED_BYTES, openpgpConfig } from './config.js';
+export {
+  fingerprintOf,
+  type GeneratedIdentity,
+  generateIdentity,
+  type IdentityHandle,
+  MAX_KEY_BYTES,
+  MAX_USER_IDS,
+  type PublicKeyHandle,
+  readPublicKey,
+  unlockIdentity,
+} from './keys.js';
+export { type OpenedEnvelope, type OpenOptions, openEnvelope } from './open.js';
+export { buildSignedDocument, type EnvelopeDraft, type SealOptions, type SecurityMode, sealEnvelope } from './seal.js';
+export { signDetached, verifyDetached } from './signatures.js';

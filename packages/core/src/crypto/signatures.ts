@@ -1,0 +1,42 @@
+/** Detached OpenPGP signatures over byte strings, verified against one pinned key only. */
+import * as openpgp from 'openpgp';
+import { ErrorCode, RejectionError } from '../errors.js';
+import { openpgpConfig } from './config.js';
+import type { IdentityHandle, PublicKeyHandle } from './keys.js';
+import { messageOf } from './keys.js';
+
+export async function signDetached(bytes: Uint8Array, signer: IdentityHandle): Promise<string> {
+  return openpgp.sign({
+    message: await openpgp.createMessage({ binary: bytes }),
+    signingKeys: signer.privateKey,
+    detached: true,
+    format: 'armored',
+    config: openpgpConfig,
+  });
+}
+
+/**
+ * Verifies `armoredSignature` over `bytes` with `signer`'s key and nothing else
+ * (openpgp.js accepts any one valid signature among the keys it is given).
+ */
+export async function verifyDetached(bytes: Uint8Array, armoredSignature: string, signer: PublicKeyHandle, what: string): Promise<void> {
+  try {
+    const signature = await openpgp.readSignature({ armoredSignature, config: openpgpConfig });
+    const result = await openpgp.verify({
+      message: await openpgp.createMessage({ binary: bytes }),
+      signature,
+      verificationKeys: signer.key,
+      expectSigned: true,
+      format: 'binary',
+      date: new Date(),
+      config: openpgpConfig,
+    });
+    if (result.signatures.length !== 1) throw new Error(`expected one signature, found ${result.signatures.length}`);
+    await Promise.all(result.signatures.map((entry) => entry.verified));
+  } catch (cause) {
+    throw new RejectionError(ErrorCode.SignatureInvalid, `${what} does not verify with the key of ${signer.fingerprint}: ${messageOf(cause)}`, {
+      cause,
+      field: 'payload.signature',
+    });
+  }
+}

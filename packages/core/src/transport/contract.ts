@@ -1,0 +1,136 @@
+/**
+ * The transport contract (DESIGN §5), version `skcomm-transport/1`.
+ *
+ * A transport moves opaque envelope bytes between two places and reports its health.
+ * It never sees plaintext, never touches keys and never decides routing.
+ */
+
+export const TRANSPORT_SPECIFICATION_VERSION = 'skcomm-transport/1' as const;
+export type TransportSpecificationVersion = typeof TRANSPORT_SPECIFICATION_VERSION;
+
+/** The manifest the router plans with. */
+export interface TransportTraits {
+  /** realtime: both ends online; store-and-forward: a mailbox in between; offline: sneakernet. */
+  delivery: 'realtime' | 'store-and-forward' | 'offline';
+  /** Typical time from send() to the envelope being receivable at the other end. */
+  expectedLatencyMs: number;
+  /** Largest serialized envelope this transport accepts. */
+  maxEnvelopeBytes: number;
+  /** How much metadata (who talks to whom, when, how much) the channel exposes to third parties. */
+  stealth: 'low' | 'medium' | 'high';
+  /** Plain words on what an observer of this channel learns. */
+  metadataExposure: string;
+  /** duplex: the same channel carries replies; simplex: one way only. */
+  duplex: boolean;
+  /** True when a successful send() means the next hop confirmed receipt. */
+  hopAck: boolean;
+}
+
+/** Where to send: the recipient's fingerprint and, where the transport needs one, its address. */
+export interface SendTarget {
+  fingerprint: string;
+  /** Transport-specific address from the peer record (a URL, host:port, ...). */
+  address?: string;
+}
+
+export interface SendOptions {
+  signal?: AbortSignal;
+}
+
+/** A transport accepted the bytes: "handed off", never "delivered". */
+export interface SendResult {
+  transport: string;
+  /** Where the bytes went, for the delivery report (a path, a URL, a relay id). */
+  detail?: string;
+}
+
+/**
+ * One envelope as it came off a transport. The receiver calls `commit()` once the
+ * envelope is durably in its inbox (or in quarantine); only then may the transport
+ * forget it (delete the file, ack the relay). A transport must redeliver what was
+ * never committed, e.g. after a crash.
+ */
+export interface InboundEnvelope {
+  bytes: Uint8Array;
+  transport: string;
+  receivedAt: Date;
+  /** Where it came from, for logs and quarantine records (a file name, a remote address). */
+  source?: string;
+  commit(): Promise<void>;
+}
+
+export interface ReceiveOptions {
+  signal?: AbortSignal;
+  /** Upper bound on envelopes returned by one call. */
+  limit?: number;
+}
+
+export type HealthStatus = 'up' | 'degraded' | 'down';
+
+export interface TransportHealth {
+  status: HealthStatus;
+  /** Round-trip or probe time of the check, when the transport measured one. */
+  latencyMs?: number;
+  /** One line on why it is not up, or what is notable. */
+  detail?: string;
+  checkedAt: Date;
+}
+
+export interface Transport {
+  readonly specificationVersion: TransportSpecificationVersion;
+  /** The configured name, e.g. "file" or "relay-eu". Used in routing lists and reports. */
+  readonly name: string;
+  /** Lower is tried first. */
+  readonly priority: number;
+  readonly traits: TransportTraits;
+  /** Opens connections or watchers. Idempotent. */
+  start(): Promise<void>;
+  /** Closes everything; nothing is delivered after it resolves. Idempotent. */
+  stop(): Promise<void>;
+  /** Cheap check: could send() work right now? */
+  isAvailable(): Promise<boolean>;
+  /** Hands the bytes to the channel, or throws a TransportError with `retryable` set. */
+  send(bytes: Uint8Array, target: SendTarget, options?: SendOptions): Promise<SendResult>;
+  /** Returns what is waiting (poll). Uncommitted envelopes may be returned again. */
+  receive(options?: ReceiveOptions): Promise<InboundEnvelope[]>;
+  /** Push transports: called for each arriving envelope. Returns an unsubscribe function. */
+  subscribe?(onEnvelope: (envelope: InboundEnvelope) => void | Promise<void>): () => void;
+  healthCheck(): Promise<TransportHealth>;
+}
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** What the host (CLI, daemon, tests) gives a transport when it creates one. */
+export interface TransportContext {
+  /** The local agent's fingerprint: where this transport receives. */
+  selfFingerprint: string;
+  /** A private directory the transport may use for its own state. */
+  stateDir?: string;
+  logger: Logger;
+}
+
+/** Options every transport accepts, besides its own. */
+export interface TransportCommonOptions {
+  name?: string;
+  priority?: number;
+}
+
+/**
+ * What a transport package exports (as `default` or `plugin`), so hosts can load it by
+ * package name from config: `@skcomm/transport-x`, `skcomm-transport-x`, or any name.
+ */
+export interface TransportPlugin<TOptions = unknown> {
+  readonly specificationVersion: TransportSpecificationVersion;
+  /** Short id, e.g. "file". Also the default transport name. */
+  readonly id: string;
+  /** Validates raw config (from YAML or `--set KEY=VALUE`); throws ConfigError naming the key. */
+  parseOptions(raw: Record<string, unknown>): TOptions;
+  create(options: TOptions & TransportCommonOptions, context: TransportContext): Transport;
+}
