@@ -4,7 +4,7 @@
  */
 import * as v from 'valibot';
 import { EnvelopeError, ErrorCode } from '../errors.js';
-import { decodeUtf8, parseStrictJson } from './json.js';
+import { decodeUtf8, oneLine, parseStrictJson } from './json.js';
 import {
   DEFAULT_MAX_ENVELOPE_BYTES,
   type Envelope,
@@ -59,8 +59,15 @@ function validate<TSchema extends v.GenericSchema>(schema: TSchema, value: unkno
   if (result.success) return result.output;
   const issue = result.issues[0];
   const field = v.getDotPath(issue) ?? '(root)';
-  const received = issue.received === undefined ? '' : ` (received ${truncate(issue.received)})`;
-  throw new EnvelopeError(ErrorCode.EnvelopeInvalid, `${what} field ${field}: ${issue.message}${received}`, { field });
+  throw new EnvelopeError(ErrorCode.EnvelopeInvalid, oneLine(`${what} field ${field} ${describeIssue(issue)}`), { field });
+}
+
+function describeIssue(issue: v.BaseIssue<unknown>): string {
+  const isKeyIssue = issue.kind === 'schema' && issue.type.endsWith('object') && issue.message.startsWith('Invalid key');
+  if (isKeyIssue && issue.received === 'undefined') return 'is missing';
+  if (isKeyIssue && issue.expected === 'never') return 'is not allowed here (unknown field)';
+  // valibot's own messages already say what was received; ours do not.
+  return issue.message.includes('received') ? `is invalid: ${issue.message}` : `${issue.message} (received ${truncate(issue.received)})`;
 }
 
 function truncate(text: string): string {

@@ -44,11 +44,26 @@ const fingerprint = v.pipe(v.string(), v.regex(FINGERPRINT_PATTERN, 'must be a f
 const timestamp = v.pipe(
   v.string(),
   v.regex(TIMESTAMP_PATTERN, 'must be ISO-8601 UTC with milliseconds (YYYY-MM-DDTHH:mm:ss.sssZ)'),
-  v.check((value) => !Number.isNaN(Date.parse(value)), 'must be a real date'),
+  // Date.parse rolls 2024-02-30 over to March and accepts hour 24: require the value to
+  // be exactly what toISOString writes for the instant it denotes.
+  v.check((value) => isCanonicalTimestamp(value), 'must be a real date and time'),
 );
+
+function isCanonicalTimestamp(value: string): boolean {
+  const time = Date.parse(value);
+  return !Number.isNaN(time) && new Date(time).toISOString() === value;
+}
 const identifier = v.pipe(v.string(), v.minLength(1), v.maxLength(128), v.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII'));
 const transportName = v.pipe(v.string(), v.regex(TRANSPORT_NAME_PATTERN, 'must be a transport name'));
 const count = (max: number) => v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(max));
+
+/** valibot reads a JSON array as an object with no keys; refuse it up front so the error names the field itself. */
+function notArray<TSchema extends v.GenericSchema>(schema: TSchema) {
+  return v.pipe(
+    v.custom<unknown>((value) => !Array.isArray(value), 'must be an object, not an array'),
+    schema,
+  );
+}
 
 export const partySchema = v.strictObject({ name, fingerprint });
 
@@ -74,7 +89,7 @@ export const payloadSchema = v.pipe(
   }),
   v.check(
     (payload) => (payload.content_encrypted === undefined) !== (payload.content === undefined),
-    'exactly one of content_encrypted and content must be present',
+    'must have exactly one of content_encrypted and content',
   ),
 );
 
@@ -97,11 +112,11 @@ export const envelopeSchema = v.looseObject({
   skcomm_version: v.literal(SKCOMM_VERSION),
   envelope_id: v.pipe(v.string(), v.regex(ENVELOPE_ID_PATTERN, 'must be a lowercase UUID v4')),
   timestamp,
-  from: partySchema,
-  to: partySchema,
-  payload: payloadSchema,
-  routing: routingSchema,
-  metadata: metadataSchema,
+  from: notArray(partySchema),
+  to: notArray(partySchema),
+  payload: notArray(payloadSchema),
+  routing: notArray(routingSchema),
+  metadata: notArray(metadataSchema),
 });
 
 export type Party = v.InferOutput<typeof partySchema>;
@@ -123,8 +138,8 @@ export const signedDocumentSchema = v.strictObject({
   envelope_id: v.pipe(v.string(), v.regex(ENVELOPE_ID_PATTERN, 'must be a lowercase UUID v4')),
   created_at: timestamp,
   ttl_seconds: v.pipe(count(MAX_TTL_SECONDS), v.minValue(1)),
-  from: partySchema,
-  to: partySchema,
+  from: notArray(partySchema),
+  to: notArray(partySchema),
   type: v.pipe(v.string(), v.regex(PAYLOAD_TYPE_PATTERN, 'must be a lowercase payload type')),
   content_type: metadataSchema.entries.content_type,
   urgency: v.picklist(URGENCIES),

@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+/**
+ * The `skcomm` command. This file only declares commands and options; each command's
+ * code is imported when it runs, so `skcomm send` never loads what `skcomm demo` needs.
+ */
+import { Command, Option } from 'commander';
+import { runCommand } from './run.js';
+
+const program = new Command('skcomm')
+  .description('SKComm: signed, encrypted messages between agents over any channel that still works')
+  .version('0.1.0', '-V, --version')
+  .option('--home <dir>', 'agent home directory (default: $SKCOMM_HOME or ~/.skcomm)')
+  .option('--passphrase-file <file>', 'read the private-key passphrase from this file (else $SKCOMM_PASSPHRASE, else a prompt)')
+  .option('--json', 'machine-readable output (one JSON document on stdout)')
+  .showHelpAfterError('(run with --help for usage)')
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+const lazy = (load: () => Promise<{ default: (...args: any[]) => Promise<unknown> }>) =>
+  (...args: unknown[]) => runCommand(program, async (context) => (await load()).default(context, ...args));
+
+program
+  .command('init')
+  .description('create this agent: an OpenPGP identity (passphrase-protected) and its home directory')
+  .requiredOption('--name <name>', 'agent name shown to peers')
+  .option('--email <email>', 'e-mail address in the key user id')
+  .action(lazy(() => import('./commands/init.js')));
+
+const keys = program.command('keys').description('this agent\'s key and the keys of peers');
+keys.command('list').description('list own and peer keys with trust levels').action(lazy(() => import('./commands/keys-list.js')));
+keys.command('export').description('print this agent\'s armored public key').action(lazy(() => import('./commands/keys-export.js')));
+keys
+  .command('import <file>')
+  .description('import a peer\'s armored public key (- for stdin)')
+  .option('--name <name>', 'peer name (default: the name in the key\'s user id)')
+  .addOption(trustOption())
+  .action(lazy(() => import('./commands/keys-import.js')));
+keys
+  .command('trust <name>')
+  .description('set a peer\'s trust level; takes effect immediately')
+  .addOption(new Option('--level <level>', 'trust level').choices(['untrusted', 'verified', 'trusted', 'sovereign']).makeOptionMandatory())
+  .action(lazy(() => import('./commands/keys-trust.js')));
+keys.command('revoke <name>').description('revoke a peer: its envelopes are rejected from now on').action(lazy(() => import('./commands/keys-revoke.js')));
+
+const peer = program.command('peer').description('who this agent talks to');
+peer
+  .command('add')
+  .description('add a peer from its public key file')
+  .requiredOption('--name <name>', 'peer name')
+  .requiredOption('--pubkey <file>', 'the peer\'s armored public key (- for stdin)')
+  .addOption(trustOption())
+  .option('--address <transport=value>', 'per-transport address, repeatable', collect)
+  .action(lazy(() => import('./commands/peer-add.js')));
+peer.command('list').description('list peers').action(lazy(() => import('./commands/peer-list.js')));
+peer.command('remove <name>').description('remove a peer').action(lazy(() => import('./commands/peer-remove.js')));
+
+const transport = program.command('transport').description('the channels this agent uses');
+transport
+  .command('add <name>')
+  .description('configure a transport, e.g. `skcomm transport add file --set root=/shared/collab`')
+  .option('--package <pkg>', 'npm package that provides it (default: @skcomm/transport-<name>)')
+  .option('--priority <n>', 'lower is tried first (default 100)')
+  .option('--set <key=value>', 'transport option, repeatable', collect)
+  .action(lazy(() => import('./commands/transport-add.js')));
+transport.command('list').description('list configured transports').action(lazy(() => import('./commands/transport-list.js')));
+transport.command('remove <name>').description('remove a transport').action(lazy(() => import('./commands/transport-remove.js')));
+
+program
+  .command('send')
+  .description('sign, encrypt and send a message (TEXT, or - to read stdin)')
+  .argument('[text]', 'message text, or - for stdin')
+  .requiredOption('--to <name>', 'peer name')
+  .addOption(new Option('--mode <mode>', 'routing mode').choices(['failover', 'broadcast', 'stealth', 'speed']).default('failover'))
+  .option('--type <type>', 'payload type', 'message')
+  .addOption(new Option('--urgency <urgency>', 'urgency').choices(['low', 'normal', 'high', 'critical']).default('normal'))
+  .option('--thread <id>', 'thread id')
+  .option('--reply-to <id>', 'envelope id this replies to')
+  .option('--content-type <type>', 'MIME type of the text', 'text/plain')
+  .option('--ttl <seconds>', 'time to live in seconds (default 7 days)')
+  .option('--open', 'send signed but NOT encrypted (explicit open mode)')
+  .action(lazy(() => import('./commands/send.js')));
+
+program
+  .command('receive')
+  .description('fetch, verify and show new messages from every transport')
+  .option('--watch', 'keep receiving until interrupted')
+  .option('--peek', 'show unread messages without marking them read')
+  .option('--interval <ms>', 'poll interval for --watch', '1000')
+  .action(lazy(() => import('./commands/receive.js')));
+
+program.command('status').description('health, latency and last error of each transport').action(lazy(() => import('./commands/status.js')));
+
+program
+  .command('demo')
+  .description('two agents (Opus and Lumina) exchange signed, encrypted messages, with a failover')
+  .option('--keep', 'keep the temporary directory for inspection')
+  .action(lazy(() => import('./commands/demo.js')));
+
+function trustOption(): Option {
+  return new Option('--trust <level>', 'trust level').choices(['untrusted', 'verified', 'trusted', 'sovereign']);
+}
+
+program.parseAsync(process.argv).catch(() => {
+  // runCommand reports and sets the exit code; anything reaching here is a commander usage error already printed.
+  process.exitCode ||= 2;
+});

@@ -1,0 +1,3 @@
+/** @skcomm/core/agent: one agent home, composed. */
+export { Agent, type AgentOpenOptions } from './agent.js';
+export type * from './types.js';

@@ -1,0 +1,90 @@
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { ReplayStore } from '../../src/store/index.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
+
+afterAll(removeTempDirs);
+
+const alice = 'A'.repeat(40);
+const bob = 'B'.repeat(40);
+const ids = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-9222-222222222222', '33333333-3333-4333-a333-333333333333'];
+const inOneHour = () => new Date(Date.now() + 3600_000);
+
+async function logPath(): Promise<string> {
+  return join(await tempDir(), 'state', 'seen.log');
+}
+
+describe('ReplayStore', () => {
+  test('remembers (sender, id) pairs, keyed by both', async () => {
+    const store = await ReplayStore.open(await logPath());
+    await store.add(alice, ids[0]!, inOneHour());
+    expect(await store.has(alice, ids[0]!)).toBe(true);
+    expect(await store.has(bob, ids[0]!)).toBe(false);
+    expect(await store.has(alice, ids[1]!)).toBe(false);
+  });
+
+  test('survives a reopen (restart)', async () => {
+    const path = await logPath();
+    const store = await ReplayStore.open(path);
+    await store.add(alice, ids[0]!, inOneHour());
+    await store.add(bob, ids[1]!, inOneHour());
+    const reopened = await ReplayStore.open(path);
+    expect(await reopened.has(alice, ids[0]!)).toBe(true);
+    expect(await reopened.has(bob, ids[1]!)).toBe(true);
+    expect(reopened.size).toBe(2);
+    expect(reopened.corruptLines).toBe(0);
+  });
+
+  test('skips corrupt lines with a count and keeps the rest', async () => {
+    const path = await logPath();
+    const store = await ReplayStore.open(path);
+    await store.add(alice, ids[0]!, inOneHour());
+    await store.add(alice, ids[1]!, inOneHour());
+    const [first, second] = (await readFile(path, 'utf8')).split('\n');
+    // The second record with one character changed (its checksum no longer matches), junk, and a torn last line.
+    const flipped = second!.replace(alice, `${'A'.repeat(39)}C`);
+    await writeFile(path, `${first}\n${flipped}\ngarbage line\n${alice} ${ids[2]}`);
+    const reopened = await ReplayStore.open(path);
+    expect(reopened.corruptLines).toBe(3);
+    expect(await reopened.has(alice, ids[0]!)).toBe(true);
+    expect(await reopened.has(alice, ids[1]!)).toBe(false);
+    // The file was rewritten without the bad lines, so new appends start on a fresh line.
+    await reopened.add(bob, ids[2]!, inOneHour());
+    const again = await ReplayStore.open(path);
+    expect(again.corruptLines).toBe(0);
+    expect(await again.has(bob, ids[2]!)).toBe(true);
+  });
+
+  test('prunes expired entries on open', async () => {
+    const path = await logPath();
+    let now = new Date('2026-01-01T00:00:00.000Z');
+    const store = await ReplayStore.open(path, { now: () => now });
+    await store.add(alice, ids[0]!, new Date('2026-01-01T01:00:00.000Z'));
+    await store.add(alice, ids[1]!, new Date('2026-01-02T00:00:00.000Z'));
+    now = new Date('2026-01-01T02:00:00.000Z');
+    const reopened = await ReplayStore.open(path, { now: () => now });
+    expect(await reopened.has(alice, ids[0]!)).toBe(false);
+    expect(await reopened.has(alice, ids[1]!)).toBe(true);
+    expect((await readFile(path, 'utf8')).trim().split('\n')).toHaveLength(1);
+  });
+
+  test('sees entries another process appended since it opened', async () => {
+    const path = await logPath();
+    const daemon = await ReplayStore.open(path);
+    const other = await ReplayStore.open(path);
+    await other.add(alice, ids[0]!, inOneHour());
+    expect(await daemon.has(alice, ids[0]!)).toBe(true);
+    // A line still being written is not read until it is complete.
+    const line = (await readFile(path, 'utf8')).trim();
+    const torn = line.replace(ids[0]!, ids[1]!);
+    await appendFile(path, torn.slice(0, 20));
+    expect(await daemon.has(alice, ids[1]!)).toBe(false);
+  });
+
+  test('refuses malformed entries from callers', async () => {
+    const store = await ReplayStore.open(await logPath());
+    await expect(store.add('not a fingerprint', ids[0]!, inOneHour())).rejects.toThrow(TypeError);
+    await expect(store.add(alice, 'x y', inOneHour())).rejects.toThrow(TypeError);
+  });
+});

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Quick-start driver, runnable with plain npm on a fresh machine (Node 20 + npm only):
+//   npm run demo   installs the workspace, builds it and runs `skcomm demo`
+//   npm test       installs, builds and runs every package's tests, then prints "N passed, N failed"
+// It brings its own pnpm (pinned, installed under tooling/.pnpm when none is on PATH).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PNPM_VERSION = '10.34.9';
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const task = process.argv[2] ?? 'build';
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', TURBO_NO_UPDATE_NOTIFIER: '1' };
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env, ...options });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+function mustRun(command, args, what) {
+  const status = run(command, args);
+  if (status !== 0) {
+    console.error(`skcomm bootstrap: ${what} failed (exit ${status})`);
+    process.exit(status);
+  }
+}
+
+function findPnpm() {
+  try {
+    const version = execFileSync('pnpm', ['--version'], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (version.startsWith('10.')) return 'pnpm';
+  } catch {}
+  const local = join(root, 'tooling', '.pnpm', 'node_modules', '.bin', 'pnpm');
+  if (!existsSync(local)) {
+    console.error(`skcomm bootstrap: installing pnpm ${PNPM_VERSION} into tooling/.pnpm (one time)`);
+    mkdirSync(join(root, 'tooling', '.pnpm'), { recursive: true });
+    mustRun('npm', ['install', '--prefix', join(root, 'tooling', '.pnpm'), '--no-save', '--no-package-lock', `pnpm@${PNPM_VERSION}`], 'installing pnpm');
+  }
+  return local;
+}
+
+const pnpm = findPnpm();
+if (task !== 'test-only') {
+  mustRun(pnpm, ['install', '--frozen-lockfile', '--prefer-offline'], 'pnpm install');
+  mustRun(pnpm, ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only'], 'build');
+}
+
+if (task === 'demo') {
+  process.exit(run(process.execPath, [join(root, 'apps', 'cli', 'dist', 'bin.js'), 'demo', ...process.argv.slice(3)]));
+}
+
+if (task === 'test' || task === 'test-only') {
+  // Each package's vitest writes a JSON report here (see tooling/vitest/shared.ts); we sum them.
+  const resultsDir = join(root, '.test-results');
+  rmSync(resultsDir, { recursive: true, force: true });
+  mkdirSync(resultsDir, { recursive: true });
+  const status = run(pnpm, ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue', '--output-logs=full'], {
+    env: { ...env, SKCOMM_TEST_RESULTS: resultsDir },
+  });
+  let passed = 0;
+  let failed = 0;
+  const reports = readdirSync(resultsDir).filter((name) => name.endsWith('.json'));
+  for (const name of reports) {
+    const report = JSON.parse(readFileSync(join(resultsDir, name), 'utf8'));
+    passed += report.numPassedTests ?? 0;
+    failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0);
+  }
+  if (status !== 0 && failed === 0) failed = 1; // a package that crashed before reporting still fails the run
+  console.log(`\n${reports.length} package test reports`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 && status === 0 ? 0 : 1);
+}
