@@ -13,7 +13,11 @@ const program = new Command('skcomm')
   .option('--passphrase-file <file>', 'read the private-key passphrase from this file (else $SKCOMM_PASSPHRASE, else a prompt)')
   .option('--json', 'machine-readable output (one JSON document on stdout)')
   .showHelpAfterError('(run with --help for usage)')
-  .configureOutput({ outputError: (text, write) => write(text) });
+  .configureOutput({ outputError: (text, write) => write(text) })
+  // Usage errors exit 2 (help and --version exit 0); inherited by every subcommand defined below.
+  .exitOverride((error) => {
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  });
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 const lazy = (load: () => Promise<{ default: (...args: any[]) => Promise<unknown> }>) =>
@@ -100,7 +104,4 @@ function trustOption(): Option {
   return new Option('--trust <level>', 'trust level').choices(['untrusted', 'verified', 'trusted', 'sovereign']);
 }
 
-program.parseAsync(process.argv).catch(() => {
-  // runCommand reports and sets the exit code; anything reaching here is a commander usage error already printed.
-  process.exitCode ||= 2;
-});
+await program.parseAsync(process.argv);
