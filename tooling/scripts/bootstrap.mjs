@@ -11,7 +11,14 @@ import { fileURLToPath } from 'node:url';
 const PNPM_VERSION = '10.34.9';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const task = process.argv[2] ?? 'build';
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', TURBO_NO_UPDATE_NOTIFIER: '1' };
+const env = {
+  ...process.env,
+  TURBO_TELEMETRY_DISABLED: '1',
+  DO_NOT_TRACK: '1',
+  TURBO_NO_UPDATE_NOTIFIER: '1',
+  // Use whichever pnpm 10 we found; never let it fetch the exact version pinned in packageManager.
+  npm_config_manage_package_manager_versions: 'false',
+};
 
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env, ...options });

@@ -10,6 +10,7 @@ import {
   type EnvelopeDraft,
   type IdentityHandle,
   type PublicKeyHandle,
+  createCapauthToken,
   readPublicKey,
   sealEnvelope,
 } from '../crypto/index.js';
@@ -31,7 +32,7 @@ import {
   type TransportConfig,
   TransportConfigStore,
 } from '../store/index.js';
-import type { Logger, Transport } from '../transport/contract.js';
+import type { Logger, Transport, TransportContext } from '../transport/contract.js';
 import type { AgentSendOptions, AttemptReport, ReceiveResult, Rejection, SendReport, TransportStatus } from './types.js';
 
 export interface AgentOpenOptions {
@@ -238,8 +239,16 @@ export class Agent {
     return this.pipeline;
   }
 
-  private transportContext() {
-    return { selfFingerprint: this.fingerprint, logger: this.logger };
+  private transportContext(): TransportContext {
+    return {
+      selfFingerprint: this.fingerprint,
+      logger: this.logger,
+      // Each token is fresh: openpgp.js salts every signature, so two are never equal.
+      authToken: async () => ({
+        token: await createCapauthToken(await this.unlock(), Math.floor(Date.now() / 1000)),
+        armoredPublicKey: this.publicKey.armored,
+      }),
+    };
   }
 
   private loaderOptions() {

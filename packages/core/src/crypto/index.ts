@@ -16,3 +16,13 @@ export {
 export { type OpenedEnvelope, type OpenOptions, openEnvelope } from './open.js';
 export { buildSignedDocument, type EnvelopeDraft, type SealOptions, type SecurityMode, sealEnvelope } from './seal.js';
 export { signDetached, verifyDetached } from './signatures.js';
+export {
+  CAPAUTH_WINDOW_SECONDS,
+  type CapauthToken,
+  capauthChallenge,
+  createCapauthToken,
+  MAX_CAPAUTH_TOKEN_LENGTH,
+  parseCapauthToken,
+  type VerifyCapauthOptions,
+  verifyCapauthToken,
+} from './capauth.js';

@@ -114,6 +114,18 @@ export interface TransportContext {
   /** A private directory the transport may use for its own state. */
   stateDir?: string;
   logger: Logger;
+  /**
+   * Signs a fresh CapAuth bearer token (DESIGN §3) for relays and signaling brokers, and
+   * returns it with the agent's armored public key. Present when the host holds the
+   * private key: the transport proves who it receives for without ever touching keys.
+   */
+  authToken?(): Promise<AuthToken>;
+}
+
+/** A signed `<FINGERPRINT>.<UNIX_TS>.<BASE64URL_SIG>` token and the public key that verifies it. */
+export interface AuthToken {
+  token: string;
+  armoredPublicKey: string;
 }
 
 /** Options every transport accepts, besides its own. */
