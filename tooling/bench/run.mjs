@@ -156,7 +156,16 @@ const ratioSummaries = allRatios
   .filter((ratio) => byName.has(ratio.num) && byName.has(ratio.den))
   .map((ratio) => {
     const values = roundLog.map((round) => valueOf(round, ratio.num) / valueOf(round, ratio.den));
-    return { ...ratio, better: byName.get(ratio.num).better, values: values.map((v) => (Number.isFinite(v) ? v : null)), ...summary(values) };
+    // The same comparison by CPU time per operation (throughput jobs): den's CPU/op over num's.
+    const cpuOf = (round, name) => round.results[name]?.cpuUsPerOp;
+    const byCpu = summary(roundLog.map((round) => cpuOf(round, ratio.den) / cpuOf(round, ratio.num)));
+    return {
+      ...ratio,
+      better: byName.get(ratio.num).better,
+      values: values.map((v) => (Number.isFinite(v) ? v : null)),
+      ...summary(values),
+      byCpu,
+    };
   });
 
 // ---------------------------------------------------------------- output
@@ -211,10 +220,15 @@ out.push(
   ),
 );
 if (ratioSummaries.length > 0) {
-  out.push('', 'Ratios, paired per round (A/B from the same round), median (min–max)', '');
+  out.push(
+    '',
+    'Ratios, paired per round (A/B from the same round), median (min–max). "by cpu/op": the same',
+    'comparison by CPU time per operation (B\'s CPU µs/op ÷ A\'s), a second view less tied to scheduling.',
+    '',
+  );
   out.push(
     table(
-      ['section', 'ratio', 'median', 'min–max', 'target', 'reading'],
+      ['section', 'ratio', 'median', 'min–max', 'by cpu/op', 'target', 'reading'],
       ratioSummaries.map((ratio, index) => {
         const check = verdict(ratio.median, ratio.target, ratio.better);
         return [
@@ -222,6 +236,7 @@ if (ratioSummaries.length > 0) {
           `${ratio.num} / ${ratio.den}`,
           format(ratio.median, '×'),
           ratio.n > 1 ? `${format(ratio.min, '×')} – ${format(ratio.max, '×')}` : '',
+          ratio.byCpu ? format(ratio.byCpu.median, '×') : '',
           check ? `${check.sign} ${format(check.bound, '×')} ${check.ok ? 'ok' : 'MISSED'}` : '',
           ratio.reading,
         ];

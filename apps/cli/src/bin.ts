@@ -57,6 +57,13 @@ peer
   .action(lazy(() => import('./commands/peer-add.js')));
 peer.command('list').description('list peers').action(lazy(() => import('./commands/peer-list.js')));
 peer.command('remove <name>').description('remove a peer').action(lazy(() => import('./commands/peer-remove.js')));
+peer
+  .command('discover')
+  .description('list machines on a Tailscale or Netbird mesh as peer candidates, with their tcp addresses')
+  .addOption(new Option('--network <network>', 'mesh to ask').choices(['tailscale', 'netbird']).makeOptionMandatory())
+  .option('--from-file <file>', 'read saved `status --json` output instead of running the tool (- for stdin)')
+  .option('--port <port>', 'tcp port the peers listen on, for the suggested address', '9999')
+  .action(lazy(() => import('./commands/peer-discover.js')));
 
 const transport = program.command('transport').description('the channels this agent uses');
 transport
@@ -82,6 +89,7 @@ program
   .option('--content-type <type>', 'MIME type of the text', 'text/plain')
   .option('--ttl <seconds>', 'time to live in seconds (default 7 days)')
   .option('--open', 'send signed but NOT encrypted (explicit open mode)')
+  .option('--wait <seconds>', 'after the hand-off, wait this long for the recipient\'s signed ack')
   .action(lazy(() => import('./commands/send.js')));
 
 program
@@ -92,7 +100,28 @@ program
   .option('--interval <ms>', 'poll interval for --watch', '1000')
   .action(lazy(() => import('./commands/receive.js')));
 
+const outbox = program.command('outbox').description('messages waiting for an ack, retries and dead letters');
+outbox.command('list').description('every message held, with its delivery state').action(lazy(() => import('./commands/outbox-list.js')));
+outbox.command('show <id>').description('the route of one message: each transport\'s outcome, the ack').action(lazy(() => import('./commands/outbox-show.js')));
+outbox.command('retry [id]').description('send again now (a dead letter too); without ID every undelivered message').action(lazy(() => import('./commands/outbox-retry.js')));
+outbox.command('purge [id]').description('forget a message; without ID every dead or expired one').action(lazy(() => import('./commands/outbox-purge.js')));
+
+program
+  .command('daemon')
+  .description('receive on every transport, retry the outbox and send acks until SIGINT/SIGTERM (one per home)')
+  .option('--poll-interval <ms>', 'poll interval for transports that cannot push', '1000')
+  .action(lazy(() => import('./commands/daemon.js')));
+
 program.command('status').description('health, latency and last error of each transport').action(lazy(() => import('./commands/status.js')));
+
+program
+  .command('serve')
+  .description('run a relay: store-and-forward mailboxes for agents using the websocket transport')
+  .option('--port <port>', 'TCP port', '8765')
+  .option('--host <host>', 'address to listen on (default 127.0.0.1: loopback only)')
+  .option('--allow <file>', 'only these fingerprints may connect (one per line): a closed relay')
+  .option('--data <dir>', 'mailbox directory (default: <home>/relay)')
+  .action(lazy(() => import('./commands/serve.js')));
 
 program
   .command('demo')

@@ -189,8 +189,9 @@ describe('skcomm failures: non-zero exit and a one-line reason', () => {
     const result = await skcomm(['send', '--to', 'Lumina', 'hi', '--json'], { home, passphrase: 'p' });
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ state: 'failed', attempts: [expect.objectContaining({ transport: 'file' })] });
-    expect(result.stderr).toMatch(/^skcomm: not sent, every transport failed/);
+    // Durable in the outbox and retried later: honest state "queued", not "failed".
+    expect(report).toMatchObject({ state: 'queued', next_attempt_at: expect.any(String), attempts: [expect.objectContaining({ transport: 'file' })] });
+    expect(result.stderr).toMatch(/^skcomm: not sent, every transport failed .*; kept in the outbox, next attempt /);
   });
 });
 

@@ -51,17 +51,17 @@ export class SyncthingApi {
     const target = new URL(url + path);
     for (const [name, value] of Object.entries(query)) target.searchParams.set(name, value);
     const where = `Syncthing REST API ${method} ${target.pathname}`;
+    const key = await keys.key();
     const timeout = AbortSignal.timeout(timeoutMs);
     let response: Response;
     try {
       response = await fetch(target, {
         method,
-        headers: { 'X-API-Key': await keys.key() },
+        headers: { 'X-API-Key': key },
         signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
       });
     } catch (error) {
       if (signal?.aborted) throw error;
-      if (SyncthingTransportError.is(error)) throw error;
       const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : describeError((error as { cause?: unknown }).cause ?? error);
       throw new SyncthingTransportError(`${where} at ${url} unreachable (${reason}): is Syncthing running?`, { transport, retryable: true, cause: error }, ErrorCode.TransportUnavailable);
     }
@@ -72,8 +72,10 @@ export class SyncthingApi {
     }
     if (!response.ok) {
       // Syncthing answers 404 / 500 with a one-line plain-text reason (e.g. "no such folder").
+      // A 4xx is a configuration problem (an unknown folder) that retrying will not fix.
       const reason = text.trim().split('\n')[0]?.slice(0, 200) ?? '';
-      throw new SyncthingTransportError(`${where}: HTTP ${response.status} ${reason}`.trim(), { transport, retryable: response.status >= 500 || response.status === 404 }, ErrorCode.TransportUnavailable);
+      const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
+      throw new SyncthingTransportError(`${where}: HTTP ${response.status} ${reason}`.trim(), { transport, retryable }, retryable ? ErrorCode.TransportUnavailable : ErrorCode.Transport);
     }
     if (text === '') return undefined as T;
     try {

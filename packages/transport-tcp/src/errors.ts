@@ -3,6 +3,13 @@ import { ErrorCode, TransportError } from '@skcomm/core';
 /** Every failure of the TCP transport. */
 export class TcpTransportError extends TransportError {}
 
+/**
+ * A connection closed or was reset before the hop ack. On a reused (pooled) connection
+ * this is usually a peer that restarted or closed it as idle: one retry on a new
+ * connection is safe (a duplicate is deduplicated by envelope_id at the receiver).
+ */
+export class ConnectionLostError extends TcpTransportError {}
+
 /** Socket errors that mean "nobody is listening there right now": the peer may come back. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 

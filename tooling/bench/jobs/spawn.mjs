@@ -33,7 +33,9 @@ run(async () => {
     const lines = (result.stderr ?? '').split('\n').filter((line) => line.trim() !== '');
     const reason = lines.find((line) => /^\s*\w*Error\b/.test(line)) ?? lines.at(-1) ?? '';
     const why = result.error?.message ?? `exit ${result.status ?? result.signal}${reason ? `: ${reason.trim()}` : ''}`;
-    throw new Error(`${argv.map(fill).join(' ')} failed (${why})`);
+    // The template, not the filled-in command: stable across rounds, and long arguments shortened.
+    const shown = argv.map((arg) => (arg.length > 40 ? `${arg.slice(0, 12)}…(${arg.length} chars)` : arg)).join(' ');
+    throw new Error(`${shown} failed (${why})`);
   };
   try {
     for (const step of options.setup) {

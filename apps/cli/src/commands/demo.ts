@@ -61,7 +61,12 @@ export default async function demo(context: CliContext, options: { keep?: boolea
         `     ${to.name} received it via ${message.transport}: from ${message.from.name} (${message.from.fingerprint.slice(-16)}), ` +
           `signature verified, ${message.mode === 'secured' ? 'decrypted' : 'in the clear'}: "${message.body}"`,
       );
-      delivered.push({ report, message });
+      // The recipient acked it (a signed ack envelope); the sender picks the ack up.
+      const { acks } = await from.receive();
+      const entry = (await from.outbox()).get(report.envelope_id);
+      if (acks === 0 || entry?.state !== 'delivered') throw new Error(`demo: no ack came back for ${report.envelope_id}`);
+      say(`     ${from.name}'s outbox: delivered (acked): ${entry.reason ?? ''}`);
+      delivered.push({ report: { ...report, state: entry.state }, message });
       return message;
     };
 
@@ -87,7 +92,7 @@ export default async function demo(context: CliContext, options: { keep?: boolea
     say(`     Lumina rejected it: ${rejection.code}: ${rejection.message}`);
     say('     (kept in quarantine with its reason; nothing reached the application)');
     say();
-    say(`Done: ${delivered.length} messages delivered, each signed and encrypted end to end; 1 forgery rejected.`);
+    say(`Done: ${delivered.length} messages delivered and acked, each signed and encrypted end to end; 1 forgery rejected.`);
     if (options.keep) say(`Workspace kept: ${workspace}`);
 
     context.print(
@@ -100,6 +105,7 @@ export default async function demo(context: CliContext, options: { keep?: boolea
           from: message.from.name,
           to: message.to.name,
           transport: message.transport,
+          state: report.state,
           attempts: report.attempts,
           verified: true,
           encrypted: message.mode === 'secured',

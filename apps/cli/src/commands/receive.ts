@@ -1,5 +1,6 @@
 import type { VerifiedMessage } from '@skcomm/core';
 import type { Agent, Rejection } from '@skcomm/core/agent';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { CliContext } from '../context.js';
 
 interface ReceiveOptions {
@@ -27,10 +28,7 @@ export default async function receive(context: CliContext, options: ReceiveOptio
       for (const message of await pollOnce(context, agent, options.peek === true)) {
         context.out.write(context.json ? `${JSON.stringify(toJson(message))}\n` : toText(message));
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs);
-        stop.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-      });
+      await sleep(intervalMs, stop.signal);
     }
   } finally {
     process.off('SIGINT', onSignal);
@@ -79,4 +77,9 @@ function toText(message: VerifiedMessage): string {
     ...message.body.split('\n').map((line) => `  ${line}`),
     '',
   ].join('\n');
+}
+
+/** Waits `ms`, or less if `signal` aborts first; never rejects. */
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  await delay(ms, undefined, { signal }).catch(() => {});
 }

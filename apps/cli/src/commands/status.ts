@@ -4,6 +4,8 @@ import { table } from '../table.js';
 export default async function status(context: CliContext): Promise<void> {
   const agent = await context.agent();
   const transports = await agent.status();
+  const outbox = await agent.outbox();
+  const depth = outbox.depthByState();
   const json = transports.map((entry) => ({
     name: entry.name,
     package: entry.package,
@@ -12,13 +14,25 @@ export default async function status(context: CliContext): Promise<void> {
     latency_ms: 'latencyMs' in entry.health ? (entry.health.latencyMs ?? null) : null,
     last_error: entry.health.status === 'up' ? null : (entry.health.detail ?? null),
     checked_at: entry.health.checkedAt.toISOString(),
+    consecutive_failures: entry.routing?.consecutive_failures ?? 0,
+    cooling_down_until: entry.routing?.cooling_down_until ?? null,
+    last_routing_error: entry.routing?.last_error ?? null,
   }));
-  context.print({ ok: true, agent: { name: agent.name, fingerprint: agent.fingerprint }, transports: json }, () =>
+  const outboxLine = `outbox: ${Object.entries(depth)
+    .map(([state, count]) => `${count} ${state}`)
+    .join(', ')}`;
+  context.print({ ok: true, agent: { name: agent.name, fingerprint: agent.fingerprint }, transports: json, outbox: depth }, () =>
     json.length === 0
-      ? `${agent.name} (${agent.fingerprint}): no transports configured`
+      ? `${agent.name} (${agent.fingerprint}): no transports configured\n${outboxLine}`
       : `${agent.name} (${agent.fingerprint})\n${table(
-          ['TRANSPORT', 'STATE', 'LATENCY', 'LAST ERROR'],
-          json.map((entry) => [entry.name, entry.state, entry.latency_ms === null ? '-' : `${entry.latency_ms} ms`, entry.last_error ?? '']),
-        )}`,
+          ['TRANSPORT', 'STATE', 'LATENCY', 'LAST ERROR', 'COOLDOWN'],
+          json.map((entry) => [
+            entry.name,
+            entry.state,
+            entry.latency_ms === null ? '-' : `${entry.latency_ms} ms`,
+            entry.last_error ?? (entry.last_routing_error ? `${entry.last_routing_error.message} (${entry.last_routing_error.at})` : ''),
+            entry.cooling_down_until === null ? '' : `until ${entry.cooling_down_until} (${entry.consecutive_failures} failures)`,
+          ]),
+        )}\n${outboxLine}`,
   );
 }

@@ -26,3 +26,12 @@ export {
   type VerifyCapauthOptions,
   verifyCapauthToken,
 } from './capauth.js';
+export {
+  ACK_CONTENT_TYPE,
+  ACK_CONTEXT,
+  ACK_PAYLOAD_TYPE,
+  type AckDocument,
+  buildAckBody,
+  parseAckBody,
+  signedDocumentSha256,
+} from './ack.js';

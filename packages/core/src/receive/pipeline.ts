@@ -8,7 +8,7 @@
  * Bad input never throws out of `process()`: it becomes a typed rejection, quarantined
  * and logged. Only storage failures propagate, uncommitted, so the transport redelivers.
  */
-import { openEnvelope } from '../crypto/index.js';
+import { ACK_PAYLOAD_TYPE, openEnvelope } from '../crypto/index.js';
 import type { IdentityHandle } from '../crypto/index.js';
 import { parseEnvelope } from '../envelope/parse.js';
 import { DEFAULT_MAX_ENVELOPE_BYTES, type Envelope } from '../envelope/schema.js';
@@ -26,8 +26,13 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 export type ReceiveOutcome =
   | { status: 'accepted'; message: VerifiedMessage }
-  /** Already accepted from this sender: not delivered again. `error` is the E_REPLAY it would be. */
-  | { status: 'duplicate'; envelopeId: string; error: RejectionError }
+  /**
+   * Already accepted from this sender: not delivered again. `error` is the E_REPLAY it
+   * would be; the rest is what a re-ack needs (duplicates are re-acked, never re-delivered).
+   */
+  | { status: 'duplicate'; envelopeId: string; error: RejectionError; senderFingerprint: string; documentSha256: string; type: string }
+  /** A verified ack, handed to `onAck` (which accepted its binding) and recorded as seen. */
+  | { status: 'ack'; message: VerifiedMessage }
   | { status: 'rejected'; error: SkcommError; quarantineId: string };
 
 export interface ReceivePipelineOptions {
@@ -40,18 +45,28 @@ export interface ReceivePipelineOptions {
   /** Default and ceiling 1 MiB. */
   maxEnvelopeBytes?: number;
   logger?: Logger;
+  /**
+   * Checks a verified `ack` against what was sent and records the delivery. Throwing a
+   * RejectionError (a misbound ack) quarantines it. Without a handler, acks are
+   * delivered to the inbox like any other type.
+   */
+  onAck?: (message: VerifiedMessage) => Promise<void>;
   /** Verb -> handler. A `command` runs only from a peer trusted >= `trusted` with a handler here. */
   commandHandlers?: ReadonlyMap<string, CommandHandler>;
 }
 
 export interface ReceivePipeline {
-  /** Verifies, stores and commits one inbound envelope. Calls are serialized. */
+  /**
+   * Verifies, stores and commits one inbound envelope. Up to 8 are verified at once;
+   * the replay check and storing run one envelope at a time.
+   */
   process(inbound: InboundEnvelope): Promise<ReceiveOutcome>;
 }
 
 type Verdict =
   | { kind: 'accept'; message: VerifiedMessage; expiresAt: Date; command: { verb: string; handler: CommandHandler } | undefined }
-  | { kind: 'duplicate'; envelopeId: string; senderFingerprint: string }
+  | { kind: 'ack'; message: VerifiedMessage; expiresAt: Date }
+  | { kind: 'duplicate'; envelopeId: string; senderFingerprint: string; documentSha256: string; type: string }
   | { kind: 'reject'; error: SkcommError; envelope: Envelope | undefined };
 
 export function createReceivePipeline(options: ReceivePipelineOptions): ReceivePipeline {
@@ -61,7 +76,12 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
   const maxEnvelopeBytes = Math.min(options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES, DEFAULT_MAX_ENVELOPE_BYTES);
   const handlers = options.commandHandlers ?? new Map<string, CommandHandler>();
 
-  async function verify(inbound: InboundEnvelope): Promise<Verdict> {
+  /**
+   * `enterSerial` is awaited right before the first stateful check (replay): from there
+   * to the end of storing, one envelope at a time. Everything before (parsing, crypto)
+   * runs for several envelopes at once.
+   */
+  async function verify(inbound: InboundEnvelope, enterSerial: () => Promise<void>): Promise<Verdict> {
     let envelope: Envelope | undefined;
     try {
       const size = inbound.bytes.byteLength;
@@ -98,8 +118,15 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
         });
       }
 
+      await enterSerial();
       if (await replay.has(document.from.fingerprint, document.envelope_id)) {
-        return { kind: 'duplicate', envelopeId: document.envelope_id, senderFingerprint: document.from.fingerprint };
+        return {
+          kind: 'duplicate',
+          envelopeId: document.envelope_id,
+          senderFingerprint: document.from.fingerprint,
+          documentSha256: opened.documentSha256,
+          type: document.type,
+        };
       }
 
       let command: { verb: string; handler: CommandHandler } | undefined;
@@ -126,6 +153,11 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
       });
       // Kept past the ttl by the skew allowance, so a clock stepping back cannot reopen a replay.
       const expiresAt = new Date(createdAtMs + document.ttl_seconds * 1000 + MAX_CLOCK_SKEW_MS);
+      if (document.type === ACK_PAYLOAD_TYPE && options.onAck !== undefined) {
+        // The last check: the ack must name an envelope we sent, as we sent it.
+        await options.onAck(message);
+        return { kind: 'ack', message, expiresAt };
+      }
       return { kind: 'accept', message, expiresAt, command };
     } catch (error) {
       if (isStorageError(error)) throw error;
@@ -141,12 +173,30 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
   }
 
   async function processOne(inbound: InboundEnvelope): Promise<ReceiveOutcome> {
-    const verdict = await verify(inbound);
-    if (verdict.kind === 'accept') {
+    let release: (() => void) | undefined;
+    try {
+      return await decide(inbound, await verify(inbound, async () => void (release = await serial.acquire())));
+    } finally {
+      release?.();
+    }
+  }
+
+  async function decide(inbound: InboundEnvelope, verdict: Verdict): Promise<ReceiveOutcome> {
+    if (verdict.kind === 'ack') {
       const { message } = verdict;
-      await inbox.append(message);
       await replay.add(message.from.fingerprint, message.envelopeId, verdict.expiresAt);
       await inbound.commit();
+      logger.debug('ack accepted', { envelopeId: message.envelopeId, from: message.from.fingerprint, transport: inbound.transport });
+      return { status: 'ack', message };
+    }
+    if (verdict.kind === 'accept') {
+      const { message } = verdict;
+      // The inbox entry is the durable "delivered to the application" step; a crash
+      // before the seen record is caught by the inbox's exclusive create on redelivery.
+      const stored = await inbox.append(message);
+      await replay.add(message.from.fingerprint, message.envelopeId, verdict.expiresAt);
+      await inbound.commit();
+      if (!stored) return duplicateOutcome(message.envelopeId, message.from.fingerprint, message.documentSha256, message.type, inbound.transport);
       logger.info('envelope accepted', {
         envelopeId: message.envelopeId,
         from: message.from.fingerprint,
@@ -159,11 +209,7 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
     }
     if (verdict.kind === 'duplicate') {
       await inbound.commit();
-      const error = new RejectionError(ErrorCode.Replay, `envelope ${verdict.envelopeId} from ${verdict.senderFingerprint} was already accepted`, {
-        field: 'envelope_id',
-      });
-      logger.info('duplicate envelope', { code: error.code, envelopeId: verdict.envelopeId, from: verdict.senderFingerprint, transport: inbound.transport });
-      return { status: 'duplicate', envelopeId: verdict.envelopeId, error };
+      return duplicateOutcome(verdict.envelopeId, verdict.senderFingerprint, verdict.documentSha256, verdict.type, inbound.transport);
     }
     const { error, envelope } = verdict;
     const tooLarge = inbound.bytes.byteLength > maxEnvelopeBytes;
@@ -190,6 +236,14 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
     return { status: 'rejected', error, quarantineId };
   }
 
+  function duplicateOutcome(envelopeId: string, senderFingerprint: string, documentSha256: string, type: string, transport: string): ReceiveOutcome {
+    const error = new RejectionError(ErrorCode.Replay, `envelope ${envelopeId} from ${senderFingerprint} was already accepted`, {
+      field: 'envelope_id',
+    });
+    logger.info('duplicate envelope', { code: error.code, envelopeId, from: senderFingerprint, transport });
+    return { status: 'duplicate', envelopeId, error, senderFingerprint, documentSha256, type };
+  }
+
   async function runHandler(handler: CommandHandler, message: VerifiedMessage, verb: string): Promise<void> {
     try {
       await handler(message, { verb });
@@ -199,17 +253,53 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
     }
   }
 
-  // One envelope at a time: two copies of one envelope must not both pass the replay check.
-  let queue: Promise<unknown> = Promise.resolve();
+  // Two copies of one envelope must not both pass the replay check: the stateful tail is serialized.
+  const serial = createMutex();
+  const slots = createMutex(MAX_CONCURRENT_VERIFICATIONS);
   return {
-    process(inbound) {
-      const result = queue.then(() => processOne(inbound));
-      queue = result.catch(() => undefined);
-      return result;
+    async process(inbound) {
+      const release = await slots.acquire();
+      try {
+        return await processOne(inbound);
+      } finally {
+        release();
+      }
     },
   };
 }
 
+/** Envelopes verified at once: enough to overlap crypto with disk waits, bounded for memory. */
+const MAX_CONCURRENT_VERIFICATIONS = 8;
+
+/** A counting semaphore: `acquire` resolves with the release function. */
+function createMutex(capacity = 1): { acquire(): Promise<() => void> } {
+  let free = capacity;
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  return {
+    acquire() {
+      if (free > 0) {
+        free--;
+        return Promise.resolve(once(release));
+      }
+      return new Promise((resolve) => waiting.push(() => resolve(once(release))));
+    },
+  };
+}
+
+function once(action: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) {
+      done = true;
+      action();
+    }
+  };
+}
 /** Storage failures are the host's problem, not the envelope's: they propagate. Matched by name across installs. */
 function isStorageError(error: unknown): boolean {
   return SkcommError.is(error) && error.name === 'StorageError';

@@ -17,6 +17,8 @@ export interface ReceiveAllResult {
   received: number;
   accepted: number;
   duplicates: number;
+  /** Verified acks for envelopes this agent sent. */
+  acks: number;
   rejected: number;
   /** The messages accepted by this poll, in arrival order. */
   messages: VerifiedMessage[];
@@ -29,7 +31,7 @@ export async function receiveAll(
   pipeline: ReceivePipeline,
   options: ReceiveOptions = {},
 ): Promise<ReceiveAllResult> {
-  const result: ReceiveAllResult = { received: 0, accepted: 0, duplicates: 0, rejected: 0, messages: [], rejections: [] };
+  const result: ReceiveAllResult = { received: 0, accepted: 0, duplicates: 0, acks: 0, rejected: 0, messages: [], rejections: [] };
   for (const inbound of await transport.receive(options)) {
     result.received++;
     const outcome = await pipeline.process(inbound);
@@ -38,6 +40,8 @@ export async function receiveAll(
       result.messages.push(outcome.message);
     } else if (outcome.status === 'duplicate') {
       result.duplicates++;
+    } else if (outcome.status === 'ack') {
+      result.acks++;
     } else {
       result.rejected++;
       const { error } = outcome;

@@ -3,6 +3,8 @@
  * per-attempt delivery report, and the transport plugin loader.
  */
 export { createRouter } from './router.js';
+export { type CooldownPolicy, TransportCooldown, type TransportHealthRecord } from './cooldown.js';
+export { backoffDelayMs, jittered } from './backoff.js';
 export { planRoute, type RoutePlanInput, type RouteStep } from './plan.js';
 export { toAttemptError } from './attempt.js';
 export { candidatePackageNames, loadTransport, type LoadTransportOptions, type TransportLoadConfig } from './loader.js';

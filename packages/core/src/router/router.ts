@@ -43,15 +43,23 @@ export function createRouter(options: RouterOptions): Router {
     events.emit({ type: 'queued', envelope_id: envelopeId, mode, route: steps.map((step) => step.name), at: now().toISOString() });
 
     const runStep = async (step: RouteStep): Promise<DeliveryAttempt> => {
+      const coolingMs = step.transport === undefined ? 0 : (options.cooldown?.remainingMs(step.name) ?? 0);
       const attempt =
         step.transport === undefined || step.skipReason !== undefined
           ? skippedAttempt(step.name, step.skipReason ?? 'not configured', now)
-          : await attemptSend(step.transport, {
+          : coolingMs > 0
+            ? skippedAttempt(
+                step.name,
+                `cooling down for ${Math.ceil(coolingMs / 1000)} s after ${options.cooldown?.consecutiveFailures(step.name) ?? 0} failures in a row`,
+                now,
+              )
+            : await attemptSend(step.transport, {
               bytes: envelopeBytes,
               target: targetFor(step.transport, request),
               now,
               signal,
             });
+      options.cooldown?.record(attempt);
       logAttempt(envelopeId, attempt);
       events.emit({ type: 'attempt', envelope_id: envelopeId, attempt, at: now().toISOString() });
       return attempt;

@@ -4,6 +4,7 @@
  * snake_case because the report is persisted and printed as JSON (`skcomm send --json`).
  */
 import type { Logger, Transport } from '../transport/contract.js';
+import type { TransportCooldown } from './cooldown.js';
 
 /**
  * failover: one transport at a time in order, first hand-off wins.
@@ -72,6 +73,8 @@ export interface RouterOptions {
   logger?: Logger;
   /** Clock, for tests. Default `() => new Date()`. */
   now?: () => Date;
+  /** Shared per-transport cooldown: cooling transports are skipped, every attempt is recorded. */
+  cooldown?: TransportCooldown;
   /** Receives every event; same as calling `router.onEvent(listener)` right away. */
   onEvent?: RouterEventListener;
 }

@@ -17,7 +17,19 @@ export const configSchema = v.strictObject({
     v.pipe(v.number(), v.integer(), v.minValue(MIN_MAX_ENVELOPE_BYTES), v.maxValue(DEFAULT_MAX_ENVELOPE_BYTES)),
     DEFAULT_MAX_ENVELOPE_BYTES,
   ),
+  /** Outbox backoff: wait before each retry round after no transport took a message (the last value repeats). */
+  retry_schedule_seconds: v.optional(
+    v.pipe(v.array(v.pipe(v.number(), v.minValue(0.001), v.maxValue(86_400))), v.minLength(1), v.maxLength(32)),
+    () => [...DEFAULT_RETRY_SCHEDULE_SECONDS],
+  ),
+  /** A transport that failed this many times in a row cools down (is skipped) for a while. */
+  cooldown_after_failures: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)), 3),
+  /** First cooldown; it doubles on each failed probe, up to 32 times this. */
+  cooldown_seconds: v.optional(v.pipe(v.number(), v.minValue(0.001), v.maxValue(86_400)), 30),
 });
+
+/** DESIGN §4: 5 s, 15 s, 60 s, 300 s, 900 s, with jitter. */
+export const DEFAULT_RETRY_SCHEDULE_SECONDS: readonly number[] = [5, 15, 60, 300, 900];
 
 export type SkcommConfig = v.InferOutput<typeof configSchema>;
 /** What callers write: the defaulted keys may be left out. */

@@ -53,10 +53,20 @@ export interface InboxEntry {
 }
 
 export class Inbox {
+  /**
+   * Entries known to be read. A read flag never goes back to unread, so the consumer's
+   * view (`unreadOnly`) reads only the files it has not seen consumed: its cursor.
+   */
+  private readonly knownRead = new Set<string>();
+
   constructor(readonly directory: string) {}
 
-  /** Durably stores an accepted message. Appending the same (sender, id) again is a no-op. */
-  async append(message: VerifiedMessage): Promise<void> {
+  /**
+   * Durably stores an accepted message: true once the file is written and fsynced.
+   * Appending the same (sender, id) again is a no-op that returns false: the exclusive
+   * create is the one durable step that decides "delivered to the application".
+   */
+  async append(message: VerifiedMessage): Promise<boolean> {
     if (!ENVELOPE_ID_PATTERN.test(message.envelopeId)) throw new TypeError('envelope id must be a lowercase UUID v4');
     try {
       await mkdir(this.directory, { recursive: true, mode: 0o700 });
@@ -68,12 +78,12 @@ export class Inbox {
     for (const file of [`${stem}.json`, `${stem}-${message.from.fingerprint}.json`]) {
       try {
         await writeFileAtomic(join(this.directory, file), content, { exclusive: true });
-        return;
+        return true;
       } catch (cause) {
         if (!SkcommError.hasCode(cause, ErrorCode.AlreadyExists)) throw cause;
       }
       const existing = await this.readEntry(file);
-      if (existing?.message.from.fingerprint === message.from.fingerprint) return;
+      if (existing?.message.from.fingerprint === message.from.fingerprint) return false;
     }
     throw new StorageError(ErrorCode.AlreadyExists, `inbox entry ${stem} is taken by another message`);
   }
@@ -82,7 +92,9 @@ export class Inbox {
   async list(options: { unreadOnly?: boolean } = {}): Promise<InboxEntry[]> {
     const entries: InboxEntry[] = [];
     for (const file of await this.files()) {
+      if (options.unreadOnly === true && this.knownRead.has(file)) continue;
       const entry = await this.readEntry(file);
+      if (entry?.read === true) this.knownRead.add(file);
       if (entry !== undefined && !(options.unreadOnly === true && entry.read)) entries.push(entry);
     }
     return entries;
@@ -95,6 +107,7 @@ export class Inbox {
     for (const entry of await this.list({ unreadOnly: true })) {
       if (!wanted.has(entry.message.envelopeId)) continue;
       await writeFileAtomic(join(this.directory, entry.file), serialize(entry.message, true));
+      this.knownRead.add(entry.file);
       changed++;
     }
     return changed;

@@ -3,7 +3,7 @@
  * Every write is atomic, files are 0600, errors are typed (StorageError, ConfigError, KeyError).
  */
 export { type FileLoggerOptions, type LogLevel, createFileLogger } from './logger.js';
-export { configSchema, MIN_MAX_ENVELOPE_BYTES, parseConfig, readConfig, type SkcommConfig, type SkcommConfigInput, writeConfig } from './config.js';
+export { configSchema, DEFAULT_RETRY_SCHEDULE_SECONDS, MIN_MAX_ENVELOPE_BYTES, parseConfig, readConfig, type SkcommConfig, type SkcommConfigInput, writeConfig } from './config.js';
 export { readRegularFile, syncDirectory, writeFileAtomic, type WriteFileAtomicOptions } from './fs-atomic.js';
 export { type InitHomeOptions, type InitializedHome, initHome } from './home.js';
 export { type HomeLayout, homeLayout, resolveHome } from './layout.js';
@@ -19,6 +19,18 @@ export {
   PeerStore,
   type PeerWithKey,
 } from './peers.js';
+export {
+  type AttemptRecord,
+  DELIVERY_STATES,
+  type DeliveryState,
+  type EnqueueInput,
+  isTerminalState,
+  Outbox,
+  type OutboxEntry,
+  type OutboxOptions,
+  type OutboxTransportState,
+} from './outbox.js';
+export { acquireHomeLock, type HomeLock } from './home-lock.js';
 export { Quarantine, type QuarantineReason, type QuarantineRecord } from './quarantine.js';
 export { ReplayStore, type ReplayStoreOptions } from './replay.js';
 export {

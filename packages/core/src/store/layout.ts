@@ -21,6 +21,10 @@ export interface HomeLayout {
   /** Receive state: the replay store lives here. */
   stateDir: string;
   replayLogFile: string;
+  /** Held by the one daemon of this home: its pid. */
+  daemonLockFile: string;
+  /** Per-transport health as the router last saw it (consecutive failures, cooldown, last error). */
+  transportStateFile: string;
   logsDir: string;
   transportLogFile: string;
   pluginsDir: string;
@@ -52,6 +56,8 @@ export function homeLayout(home: string): HomeLayout {
     quarantineDir: join(queueDir, 'quarantine'),
     stateDir,
     replayLogFile: join(stateDir, 'seen.log'),
+    daemonLockFile: join(stateDir, 'daemon.lock'),
+    transportStateFile: join(stateDir, 'transports.json'),
     logsDir,
     transportLogFile: join(logsDir, 'transport.log'),
     pluginsDir: join(root, 'plugins'),

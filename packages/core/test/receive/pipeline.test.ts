@@ -65,7 +65,7 @@ describe('accepting', () => {
     const add = replay.add.bind(replay);
     const appendSpy = vi.spyOn(inbox, 'append').mockImplementationOnce(async (message) => {
       order.push('inbox');
-      await append(message);
+      return append(message);
     });
     const addSpy = vi.spyOn(replay, 'add').mockImplementationOnce(async (...args) => {
       order.push('replay');

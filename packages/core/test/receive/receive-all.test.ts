@@ -45,6 +45,6 @@ describe('receiveAll', () => {
 
   test('an empty poll is all zeros', async () => {
     const result = await receiveAll({ receive: async () => [] }, agents.bob.pipeline());
-    expect(result).toEqual({ received: 0, accepted: 0, duplicates: 0, rejected: 0, messages: [], rejections: [] });
+    expect(result).toEqual({ received: 0, accepted: 0, duplicates: 0, acks: 0, rejected: 0, messages: [], rejections: [] });
   });
 });

@@ -11,7 +11,15 @@ describe('config.yml', () => {
   test('round-trips and fills the defaults', async () => {
     const home = await tempDir();
     const written = await writeConfig(home, { name: 'opus', fingerprint, default_mode: 'open' });
-    expect(written).toEqual({ name: 'opus', fingerprint, default_mode: 'open', max_envelope_bytes: 1048576 });
+    expect(written).toEqual({
+      name: 'opus',
+      fingerprint,
+      default_mode: 'open',
+      max_envelope_bytes: 1048576,
+      retry_schedule_seconds: [5, 15, 60, 300, 900],
+      cooldown_after_failures: 3,
+      cooldown_seconds: 30,
+    });
     expect(await readConfig(home)).toEqual(written);
   });
 
@@ -21,6 +29,9 @@ describe('config.yml', () => {
     ['max_envelope_bytes: 10\n', 'max_envelope_bytes'],
     ['email: not-an-email\n', 'email'],
     ['default_mod: open\n', 'default_mod'],
+    ['retry_schedule_seconds: []\n', 'retry_schedule_seconds'],
+    ['retry_schedule_seconds: [5, -1]\n', 'retry_schedule_seconds.1'],
+    ['cooldown_after_failures: 0\n', 'cooldown_after_failures'],
   ])('%j is an error naming the key %s', async (line, key) => {
     const home = await tempDir();
     await writeFile(homeLayout(home).configFile, `name: opus\nfingerprint: ${fingerprint}\n${line}`);

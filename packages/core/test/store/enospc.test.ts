@@ -132,8 +132,9 @@ describe('receive pipeline under ENOSPC', () => {
         // Let the inbox write through, then fail the first fsync of the replay log.
         const append = agents.bob.inbox.append.bind(agents.bob.inbox);
         vi.spyOn(agents.bob.inbox, 'append').mockImplementationOnce(async (message) => {
-          await append(message);
+          const stored = await append(message);
           fault.at = 'sync';
+          return stored;
         });
       } else {
         fault.at = point;

@@ -48,6 +48,9 @@ describe('initHome', () => {
       fingerprint,
       default_mode: 'secured',
       max_envelope_bytes: 1024 * 1024,
+      retry_schedule_seconds: [5, 15, 60, 300, 900],
+      cooldown_after_failures: 3,
+      cooldown_seconds: 30,
     });
   });
 

@@ -70,6 +70,8 @@ function offlineConfig(xml: string, guiPort: number, syncPort: number, apiKey: s
     [/<stunKeepaliveStartS>180</, '<stunKeepaliveStartS>0<'],
     [/<announceLANAddresses>true</, '<announceLANAddresses>false<'],
     [/<setLowPriority>true</, '<setLowPriority>false<'],
+    // Redial a lost peer within a second (default 60 s), so a test that takes a peer away and back is quick.
+    [/<reconnectionIntervalS>60</, '<reconnectionIntervalS>1<'],
     [/<address>127\.0\.0\.1:8384</, `<address>127.0.0.1:${guiPort}<`],
     [/<apikey>[^<]*</, `<apikey>${apiKey}<`],
   ];
@@ -130,7 +132,10 @@ export async function startSyncthing(home: string): Promise<SyncthingInstance> {
         await rest('GET', '/rest/system/ping');
         return;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`syncthing did not answer on ${apiUrl} within ${READY_TIMEOUT_MS} ms`, { cause: error });
+        if (Date.now() > deadline) {
+          await stop();
+          throw new Error(`syncthing did not answer on ${apiUrl} within ${READY_TIMEOUT_MS} ms`, { cause: error });
+        }
         await sleep(50);
       }
     }

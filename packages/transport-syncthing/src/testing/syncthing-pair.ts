@@ -27,8 +27,12 @@ export async function startSyncthingPair(): Promise<SyncthingPair> {
   const base = await mkdtemp(join(tmpdir(), 'skcomm-syncthing-'));
   const instances: SyncthingInstance[] = [];
   try {
-    const [a, b] = await Promise.all([startSyncthing(join(base, 'a')), startSyncthing(join(base, 'b'))]);
-    instances.push(a, b);
+    const started = await Promise.allSettled([startSyncthing(join(base, 'a')), startSyncthing(join(base, 'b'))]);
+    for (const result of started) if (result.status === 'fulfilled') instances.push(result.value);
+    const [a, b] = started.map((result) => {
+      if (result.status === 'rejected') throw result.reason;
+      return result.value;
+    }) as [SyncthingInstance, SyncthingInstance];
     const folderOfA = join(base, 'a-folder');
     const folderOfB = join(base, 'b-folder');
     await Promise.all([mkdir(folderOfA), mkdir(folderOfB)]);

@@ -1,0 +1,1 @@
+export { retry as default } from './outbox.js';

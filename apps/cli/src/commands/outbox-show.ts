@@ -1,0 +1,1 @@
+export { show as default } from './outbox.js';

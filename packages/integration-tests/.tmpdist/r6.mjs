@@ -1,0 +1,23 @@
+import { silentLogger } from '@skcomm/core';
+import { runDaemon } from '@skcomm/core/agent';
+import { memory, MemoryNetwork } from '@skcomm/transport-memory';
+import { makeHomes, openAgent, inParallel, allDelivered, waitFor } from './src/harness.js';
+const context = (selfFingerprint) => ({ selfFingerprint, logger: silentLogger });
+const network = new MemoryNetwork({ seed: 66 }); network.faults.set({ flapping: { upMs: [100, 2000], downMs: [100, 2000] } }); const networks=[network];
+const homes = await makeHomes(['sender', 'receiver'], { retrySeconds: [0.5, 1, 2], cooldownSeconds: 0.1 });
+const counts = {};
+const logger = (who) => ({ debug(m, f) { counts[who + ' ' + m] = (counts[who + ' ' + m] ?? 0) + 1; }, info(m, f) { this.debug(m, f); }, warn(m, f) { this.debug(m, f); }, error(m, f) { this.debug(m, f); console.log(who, m, f); } });
+const mk = (fp) => networks.map((network, i) => memory({ network, name: `m${i + 1}`, priority: i + 1 })(context(fp)));
+const sender = await openAgent(homes.sender, mk(homes.sender.identity.fingerprint), logger('S'));
+const receiver = await openAgent(homes.receiver, mk(homes.receiver.identity.fingerprint), logger('R'));
+const stop = new AbortController();
+const d = [sender, receiver].map((a, i) => runDaemon(a, { signal: stop.signal, logger: logger(i ? 'RD' : 'SD'), pollIntervalMs: 20, retryTickMs: 20, compactOnStart: false }));
+await new Promise((r) => setTimeout(r, 300));
+const t1 = performance.now();
+await inParallel(Array.from({ length: 60 }, (_, i) => `m-${i}`), 8, async (body) => { await sender.send('receiver', { body }, {}); });
+console.log('sent', performance.now() - t1);
+const iv = setInterval(async () => console.log('depth', JSON.stringify((await sender.outbox()).depthByState())), 3000);
+try { await waitFor(() => allDelivered(sender, 60), 'all', 40000); } catch (e) { console.log(e.message); }
+clearInterval(iv); console.log('done', performance.now() - t1, (await sender.outbox()).depthByState(), counts);
+const pend = (await sender.outbox()).list().filter((e) => e.state !== 'delivered').slice(0, 2); console.log(JSON.stringify(pend, null, 1).slice(0, 1500));
+stop.abort(); await Promise.all(d); await sender.close(); await receiver.close(); await homes.cleanup();

@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=failover-broadcast.test.d.ts.map
