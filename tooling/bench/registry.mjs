@@ -442,3 +442,45 @@ ratios.push({ section: 'syncthing latency (lower is better)', num: 'sync.syncthi
     { section, num: 'ipfs.skcomm.latency', den: 'ipfs.raw-nodebounce.latency', reading: 'the same vs raw helia with the transport\'s bitswap settings' },
   );
 }
+
+// ---------------------------------------------------------------- outbox and router (jobs/outbox.mjs, jobs/router.mjs)
+// Durable enqueue with group commit next to the one-file-fsync-each baseline; the router's own
+// cost per message as a share of one seal; broadcast's first hand-off with 1 vs 3 transports.
+{
+  for (const { mode, inflight, label } of MODES) {
+    jobs.push(
+      {
+        name: `outbox.enqueue.${mode}`,
+        group: 'outbox',
+        file: 'outbox.mjs',
+        params: { variant: 'enqueue', inflight },
+        what: `core Outbox.enqueue (log line, group commit, durable), ${label}`,
+        ...(inflight > 1 ? { target: { min: 2000 } } : {}),
+      },
+      {
+        name: `outbox.raw-file.${mode}`,
+        group: 'outbox',
+        file: 'outbox.mjs',
+        params: { variant: 'raw-file', inflight },
+        what: `bare file per message: write, fsync, rename, dir fsync (baseline), ${label}`,
+      },
+    );
+  }
+  jobs.push(
+    {
+      name: 'router.overhead',
+      group: 'router',
+      file: 'router.mjs',
+      params: { variant: 'overhead' },
+      what: 'router.route() cost over a direct transport send, as % of one core seal',
+      target: { max: 10 },
+    },
+    { name: 'router.broadcast-1', group: 'router', file: 'router.mjs', params: { variant: 'broadcast-first', transports: 1 }, what: 'broadcast, 1 transport of 5 ms: first hand-off p50 ms' },
+    { name: 'router.broadcast-3', group: 'router', file: 'router.mjs', params: { variant: 'broadcast-first', transports: 3 }, what: 'broadcast, 3 transports of 5 ms: first hand-off p50 ms' },
+  );
+  ratios.push(
+    { section: 'outbox enqueue', num: 'outbox.enqueue.x16', den: 'outbox.raw-file.seq', reading: 'group commit vs one file + fsync per message' },
+    { section: 'outbox enqueue', num: 'outbox.enqueue.seq', den: 'outbox.raw-file.seq', reading: 'one at a time: log append vs one file per message' },
+    { section: 'broadcast first hand-off (lower is better)', num: 'router.broadcast-3', den: 'router.broadcast-1', target: 1.1, reading: '3 transports vs 1: concurrent, so flat' },
+  );
+}

@@ -9,3 +9,4 @@ export { Mailbox, type MailboxEntry, MailboxFullError, type MailboxLimits, type 
 export { RelayMetrics } from './metrics.js';
 export { DEFAULT_LIMITS, type RelayLimits, type RelayOptions } from './options.js';
 export { type Relay, startRelay } from './relay.js';
+export { SignalingBroker } from './signaling-broker.js';

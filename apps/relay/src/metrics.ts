@@ -9,6 +9,8 @@ export class RelayMetrics {
   envelopesExpired = 0;
   readonly envelopesRefused = new Map<string, number>();
   malformedFrames = 0;
+  signalsForwarded = 0;
+  signalsNotForwarded = 0;
 
   refuseHandshake(status: number): void {
     this.handshakesRefused.set(status, (this.handshakesRefused.get(status) ?? 0) + 1);
@@ -33,6 +35,8 @@ export class RelayMetrics {
     metric('envelopes_expired_total', 'counter', 'Envelopes removed after their TTL.', [['', this.envelopesExpired]]);
     metric('envelopes_refused_total', 'counter', 'Envelopes refused, by reason.', [...this.envelopesRefused].map(([reason, count]) => [`{reason="${reason}"}`, count]));
     metric('malformed_frames_total', 'counter', 'Frames that did not decode (the connection was closed).', [['', this.malformedFrames]]);
+    metric('signals_forwarded_total', 'counter', 'WebRTC signals forwarded to a signaling connection.', [['', this.signalsForwarded]]);
+    metric('signals_not_forwarded_total', 'counter', 'WebRTC signals not forwarded (recipient not connected, rate limited).', [['', this.signalsNotForwarded]]);
     metric('mailbox_envelopes', 'gauge', 'Envelopes waiting in mailboxes.', [['', gauges.mailboxMessages]]);
     metric('mailbox_bytes', 'gauge', 'Bytes waiting in mailboxes.', [['', gauges.mailboxBytes]]);
     metric('mailbox_recipients', 'gauge', 'Recipients with waiting envelopes.', [['', gauges.mailboxRecipients]]);

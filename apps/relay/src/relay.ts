@@ -3,7 +3,8 @@
  * authenticated clients to WebSocket, stores every envelope in the recipient's durable
  * mailbox before acknowledging the hop, and pushes mailboxes to their recipients. It
  * routes opaque bytes by the fingerprint the sender names: it never parses, decrypts or
- * verifies an envelope.
+ * verifies an envelope. Connections to SIGNALING_PATH are WebRTC signaling sessions: they
+ * get SIGNAL frames forwarded by the signaling broker and never mailbox deliveries.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -16,6 +17,8 @@ import {
   encodeSynced,
   RefusalReason,
   RELAY_PROTOCOL,
+  SignalFailure,
+  SIGNALING_PATH,
 } from '@skcomm/relay-protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Authenticator } from './authenticate.js';
@@ -26,6 +29,7 @@ import { RelayMetrics } from './metrics.js';
 import { DEFAULT_LIMITS, type RelayLimits, type RelayOptions } from './options.js';
 import { TokenBucket } from './rate-limiter.js';
 import { Session } from './session.js';
+import { SignalingBroker } from './signaling-broker.js';
 
 /** Room for a SEND frame's header on top of the largest envelope. */
 const FRAME_OVERHEAD_BYTES = 128;
@@ -38,6 +42,7 @@ export interface Relay {
   readonly url: string;
   readonly metrics: RelayMetrics;
   readonly mailbox: Mailbox;
+  readonly signaling: SignalingBroker;
   /** Stops accepting, closes every connection and the mailbox log. */
   close(): Promise<void>;
 }
@@ -58,6 +63,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
 
   const metrics = new RelayMetrics();
   const dispatcher = new Dispatcher(mailbox, metrics);
+  const signaling = new SignalingBroker();
+  const signalingSockets = new Set<WebSocket>();
   const authenticator = new Authenticator({ devAuth, allow: options.allow, maxConcurrentVerifications: limits.maxConcurrentVerifications });
   const buckets = new Map<string, TokenBucket>();
   const webSockets = new WebSocketServer({ noServer: true, maxPayload: limits.maxEnvelopeBytes + FRAME_OVERHEAD_BYTES, perMessageDeflate: false, clientTracking: true });
@@ -111,11 +118,15 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       logger.info('handshake refused', { status: decision.status, reason: decision.reason, remote: request.socket.remoteAddress });
       return refuseUpgrade(socket, decision.status, decision.reason);
     }
-    if (dispatcher.connectionsOf(decision.fingerprint) >= limits.maxConnectionsPerClient) {
+    const forSignaling = new URL(request.url ?? '/', 'http://relay').pathname === SIGNALING_PATH;
+    const connections = forSignaling ? signaling.connectionsOf(decision.fingerprint) : dispatcher.connectionsOf(decision.fingerprint);
+    if (connections >= limits.maxConnectionsPerClient) {
       return refuseUpgrade(socket, 429, `${decision.fingerprint} already has ${limits.maxConnectionsPerClient} connections`);
     }
     if (socket.destroyed) return;
-    webSockets.handleUpgrade(request, socket, head, (webSocket) => accept(webSocket, decision.fingerprint));
+    webSockets.handleUpgrade(request, socket, head, (webSocket) =>
+      forSignaling ? acceptSignaling(webSocket, decision.fingerprint) : accept(webSocket, decision.fingerprint),
+    );
   }
 
   function refuseUpgrade(socket: Socket, status: number, reason: string): void {
@@ -150,6 +161,52 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     webSocket.send(encodeSynced());
   }
 
+  /** A signaling-only connection: SIGNAL frames both ways, kept alive like the others. */
+  function acceptSignaling(webSocket: WebSocket, fingerprint: string): void {
+    metrics.connectionsOpened++;
+    metrics.connectionsCurrent++;
+    signalingSockets.add(webSocket);
+    let alive = true;
+    webSocket.on('pong', () => (alive = true));
+    const heartbeat = setInterval(() => {
+      if (!alive) return webSocket.terminate();
+      alive = false;
+      webSocket.ping();
+    }, limits.heartbeatIntervalMs);
+    webSocket.on('message', (data: Buffer, isBinary: boolean) => {
+      let frame: ClientFrame;
+      try {
+        if (!isBinary) throw new Error('text frames are not part of the protocol');
+        frame = decodeClientFrame(data);
+        if (frame.type !== 'signal') throw new Error(`a signaling connection carries SIGNAL frames only, not ${frame.type.toUpperCase()}`);
+      } catch (error) {
+        metrics.malformedFrames++;
+        logger.info('malformed frame on a signaling connection; closing it', { fingerprint, error: error instanceof Error ? error.message : String(error) });
+        webSocket.close(1002, 'malformed frame');
+        return;
+      }
+      forwardSignal(fingerprint, webSocket, frame);
+    });
+    webSocket.on('error', (error) => logger.debug('signaling connection error', { fingerprint, error: error.message }));
+    webSocket.once('close', () => {
+      clearInterval(heartbeat);
+      metrics.connectionsCurrent--;
+      signalingSockets.delete(webSocket);
+      signaling.unregister(fingerprint, webSocket);
+    });
+    signaling.register(fingerprint, webSocket);
+  }
+
+  function forwardSignal(sender: string, from: WebSocket, frame: Extract<ClientFrame, { type: 'signal' }>): void {
+    // Signals share the sender's envelope rate budget: a flood of offers costs the same as a flood of mail.
+    if (!bucketOf(sender).take()) {
+      metrics.signalsNotForwarded++;
+      return signaling.refuse(from, frame.recipient, SignalFailure.RateLimited);
+    }
+    if (signaling.forward(sender, frame.recipient, frame.payload, from)) metrics.signalsForwarded++;
+    else metrics.signalsNotForwarded++;
+  }
+
   function onFrame(session: Session, data: Buffer, isBinary: boolean): void {
     let frame: ClientFrame;
     try {
@@ -162,6 +219,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       return;
     }
     if (frame.type === 'ack') dispatcher.acknowledge(session, frame.messageIds);
+    else if (frame.type === 'signal') forwardSignal(session.fingerprint, session.socket, frame);
     else void store(session, frame);
   }
 
@@ -223,12 +281,14 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     url,
     metrics,
     mailbox,
+    signaling,
     close: () =>
       (closing ??= (async () => {
         clearInterval(expiry);
         clearInterval(reminder);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         dispatcher.terminateAll();
+        for (const webSocket of signalingSockets) webSocket.terminate();
         for (const socket of sockets) socket.destroy();
         webSockets.close();
         await closed;

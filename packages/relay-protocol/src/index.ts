@@ -5,11 +5,18 @@
  *
  *   client -> relay  SEND      0x01 u32 requestId, u8 fingerprint length, fingerprint (ASCII), envelope bytes
  *                    ACK       0x02 n x f64 messageId           (the client committed these deliveries)
+ *                    SIGNAL    0x03 u8 fingerprint length, recipient fingerprint, payload   (signaling broker:
+ *                                                            forwarded at once to the recipient's /signal
+ *                                                            connections, never stored)
  *   relay -> client  ACCEPTED  0x11 u32 requestId               (hop ack: the envelope is durable at the relay)
  *                    REFUSED   0x12 u32 requestId, u8 reason, u8 retryable (0|1), UTF-8 detail
  *                    DELIVER   0x13 f64 messageId, envelope bytes
  *                    SYNCED    0x14                         (after the connection's first batch of
  *                                                            deliveries: the client has caught up)
+ *                    SIGNAL    0x15 u8 fingerprint length, sender fingerprint, payload   (the sender is the
+ *                                                            fingerprint the relay authenticated)
+ *                    SIGNAL_UNREACHABLE 0x16 u8 fingerprint length, recipient fingerprint, u8 reason
+ *                                                           (the signal was not forwarded)
  *
  * Shared by @skcomm/transport-websocket and @skcomm/relay; decoding never trusts a length
  * it did not check and fails with a RelayProtocolError.
@@ -20,15 +27,31 @@ export const RELAY_PROTOCOL = 'skcomm-relay/1';
 /** Request headers carrying the CapAuth token and the client's armored public key (base64url). */
 export const AUTHORIZATION_HEADER = 'authorization';
 export const PUBLIC_KEY_HEADER = 'skcomm-public-key';
+/** The URL path of signaling-only connections: they get SIGNAL frames, never mailbox deliveries. */
+export const SIGNALING_PATH = '/signal';
+/** Largest SIGNAL payload a relay forwards (an SDP offer with its candidates is 1-3 KB). */
+export const MAX_SIGNAL_PAYLOAD_BYTES = 64 * 1024;
 
 export const FrameType = {
   Send: 0x01,
   Ack: 0x02,
+  Signal: 0x03,
   Accepted: 0x11,
   Refused: 0x12,
   Deliver: 0x13,
   Synced: 0x14,
+  SignalIn: 0x15,
+  SignalUnreachable: 0x16,
 } as const;
+
+/** Why a relay did not forward a signal. */
+export const SignalFailure = {
+  /** The recipient has no signaling connection to this relay. */
+  NotConnected: 1,
+  RateLimited: 2,
+} as const;
+export type SignalFailure = (typeof SignalFailure)[keyof typeof SignalFailure];
+const SIGNAL_FAILURES = new Set<number>(Object.values(SignalFailure));
 
 /** Why a relay refused an envelope. */
 export const RefusalReason = {
@@ -43,13 +66,16 @@ const REFUSAL_REASONS = new Set<number>(Object.values(RefusalReason));
 
 export type ClientFrame =
   | { type: 'send'; requestId: number; recipient: string; envelope: Uint8Array }
-  | { type: 'ack'; messageIds: number[] };
+  | { type: 'ack'; messageIds: number[] }
+  | { type: 'signal'; recipient: string; payload: Uint8Array };
 
 export type RelayFrame =
   | { type: 'accepted'; requestId: number }
   | { type: 'refused'; requestId: number; reason: RefusalReason; retryable: boolean; detail: string }
   | { type: 'deliver'; messageId: number; envelope: Uint8Array }
-  | { type: 'synced' };
+  | { type: 'synced' }
+  | { type: 'signal'; sender: string; payload: Uint8Array }
+  | { type: 'signal-unreachable'; recipient: string; reason: SignalFailure };
 
 export class RelayProtocolError extends Error {
   override readonly name = 'RelayProtocolError';
@@ -115,6 +141,42 @@ export function encodeSynced(): Buffer {
   return Buffer.from([FrameType.Synced]);
 }
 
+/** client -> relay: `payload` for `recipient`'s signaling connections. */
+export function encodeSignal(recipient: string, payload: Uint8Array): Buffer {
+  return encodeFingerprintFrame(FrameType.Signal, recipient, payload);
+}
+
+/** relay -> client: `payload` from the authenticated `sender`. */
+export function encodeSignalIn(sender: string, payload: Uint8Array): Buffer {
+  return encodeFingerprintFrame(FrameType.SignalIn, sender, payload);
+}
+
+export function encodeSignalUnreachable(recipient: string, reason: SignalFailure): Buffer {
+  return encodeFingerprintFrame(FrameType.SignalUnreachable, recipient, Uint8Array.of(reason));
+}
+
+function encodeFingerprintFrame(type: number, fingerprint: string, payload: Uint8Array): Buffer {
+  if (!FINGERPRINT_PATTERN.test(fingerprint)) throw new RelayProtocolError('fingerprint is not a full uppercase fingerprint');
+  if (payload.length > MAX_SIGNAL_PAYLOAD_BYTES) throw new RelayProtocolError(`a signal payload carries at most ${MAX_SIGNAL_PAYLOAD_BYTES} bytes`);
+  const frame = Buffer.allocUnsafe(2 + fingerprint.length + payload.length);
+  frame[0] = type;
+  frame[1] = fingerprint.length;
+  frame.write(fingerprint, 2, 'latin1');
+  frame.set(payload, 2 + fingerprint.length);
+  return frame;
+}
+
+function decodeFingerprintFrame(frame: Buffer, what: string): { fingerprint: string; payload: Buffer } {
+  need(frame, 2, what);
+  const length = frame[1] ?? 0;
+  need(frame, 2 + length, what);
+  const fingerprint = frame.toString('latin1', 2, 2 + length);
+  if (!FINGERPRINT_PATTERN.test(fingerprint)) throw new RelayProtocolError(`${what} fingerprint is not a full uppercase fingerprint`);
+  const payload = frame.subarray(2 + length);
+  if (payload.length > MAX_SIGNAL_PAYLOAD_BYTES) throw new RelayProtocolError(`${what} payload is over ${MAX_SIGNAL_PAYLOAD_BYTES} bytes`);
+  return { fingerprint, payload };
+}
+
 export function decodeClientFrame(data: Uint8Array): ClientFrame {
   const frame = asBuffer(data);
   switch (frame[0]) {
@@ -132,6 +194,10 @@ export function decodeClientFrame(data: Uint8Array): ClientFrame {
       const messageIds: number[] = [];
       for (let index = 0; index < count; index++) messageIds.push(readMessageId(frame, 1 + 8 * index));
       return { type: 'ack', messageIds };
+    }
+    case FrameType.Signal: {
+      const { fingerprint, payload } = decodeFingerprintFrame(frame, 'SIGNAL');
+      return { type: 'signal', recipient: fingerprint, payload };
     }
     default:
       throw new RelayProtocolError(`unknown client frame type ${frame[0] ?? '(empty frame)'}`);
@@ -158,6 +224,16 @@ export function decodeRelayFrame(data: Uint8Array): RelayFrame {
     case FrameType.Synced:
       if (frame.length !== 1) throw new RelayProtocolError('SYNCED must be 1 byte');
       return { type: 'synced' };
+    case FrameType.SignalIn: {
+      const { fingerprint, payload } = decodeFingerprintFrame(frame, 'SIGNAL');
+      return { type: 'signal', sender: fingerprint, payload };
+    }
+    case FrameType.SignalUnreachable: {
+      const { fingerprint, payload } = decodeFingerprintFrame(frame, 'SIGNAL_UNREACHABLE');
+      const reason = payload[0] ?? 0;
+      if (payload.length !== 1 || !SIGNAL_FAILURES.has(reason)) throw new RelayProtocolError('SIGNAL_UNREACHABLE carries one known reason byte');
+      return { type: 'signal-unreachable', recipient: fingerprint, reason: reason as SignalFailure };
+    }
     default:
       throw new RelayProtocolError(`unknown relay frame type ${frame[0] ?? '(empty frame)'}`);
   }

@@ -8,7 +8,12 @@ import {
   encodeDeliver,
   encodeRefused,
   encodeSend,
+  encodeSignal,
+  encodeSignalIn,
+  encodeSignalUnreachable,
   encodeSynced,
+  MAX_SIGNAL_PAYLOAD_BYTES,
+  SignalFailure,
   MAX_ACK_IDS,
   RefusalReason,
   RelayProtocolError,
@@ -61,6 +66,26 @@ describe('relay protocol frames', () => {
         expect(decodeRelayFrame(encodeSynced())).toEqual({ type: 'synced' });
       }),
     );
+  });
+
+  it('SIGNAL (both directions) and SIGNAL_UNREACHABLE round-trip byte-exact', () => {
+    fc.assert(
+      fc.property(fingerprint, envelope, fc.constantFrom(...Object.values(SignalFailure)), (peer, payload, why) => {
+        expect(decodeClientFrame(encodeSignal(peer, payload))).toEqual({ type: 'signal', recipient: peer, payload: Buffer.from(payload) });
+        expect(decodeRelayFrame(encodeSignalIn(peer, payload))).toEqual({ type: 'signal', sender: peer, payload: Buffer.from(payload) });
+        expect(decodeRelayFrame(encodeSignalUnreachable(peer, why))).toEqual({ type: 'signal-unreachable', recipient: peer, reason: why });
+      }),
+    );
+  });
+
+  it('refuses signals over the payload limit, truncated or with a bad fingerprint', () => {
+    const tooLarge = new Uint8Array(MAX_SIGNAL_PAYLOAD_BYTES + 1);
+    expect(() => encodeSignal('A'.repeat(40), tooLarge)).toThrow(RelayProtocolError);
+    const handmade = Buffer.concat([Buffer.from([0x03, 40]), Buffer.from('A'.repeat(40)), tooLarge]);
+    expect(() => decodeClientFrame(handmade)).toThrow(RelayProtocolError);
+    expect(() => decodeClientFrame(Buffer.from([0x03, 40, 65]))).toThrow(RelayProtocolError);
+    expect(() => decodeRelayFrame(Buffer.concat([Buffer.from([0x15, 40]), Buffer.from('a'.repeat(40))]))).toThrow(RelayProtocolError);
+    expect(() => decodeRelayFrame(Buffer.concat([Buffer.from([0x16, 40]), Buffer.from('A'.repeat(40)), Buffer.from([9])]))).toThrow(RelayProtocolError);
   });
 
   it('arbitrary bytes decode or fail with a RelayProtocolError, never anything else', () => {

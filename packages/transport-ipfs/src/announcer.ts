@@ -31,11 +31,12 @@ export async function announce(libp2p: Libp2p, peer: PeerAddress, message: Annou
     const framed = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES });
     await framed.write(encodeAnnounce(message), { signal });
     frame = (await framed.read({ signal })).subarray();
-    await stream.close({ signal });
   } catch (cause) {
     stream.abort(cause instanceof Error ? cause : new Error(String(cause)));
     throw new AnnounceFailure(`the announce exchange with ${peer.peerId.toString()} failed: ${causeText(cause)}`, 'exchange', { cause });
   }
+  // The reply is in: closing our side needs no wait (the recipient closes its side after replying).
+  stream.close().catch((error: unknown) => stream.abort(error instanceof Error ? error : new Error(String(error))));
   const decoded = decodeReply(frame);
   if ('problem' in decoded) throw new AnnounceFailure(`${peer.peerId.toString()} replied with something else: ${decoded.problem}`, 'reply');
   return decoded.reply;

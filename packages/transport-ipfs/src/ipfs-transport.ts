@@ -31,6 +31,7 @@ import { healthFromProbes, probePeers } from './health-probe.js';
 import { createHeliaNode, type HeliaNode } from './helia-node.js';
 import { InFlightLimit } from './in-flight.js';
 import { parsePeerAddress, type PeerAddress } from './peer-address.js';
+import { isLoopbackAddress, resolvedListenAddresses } from './listen-addresses.js';
 import { KEY_FILE_NAME, loadOrCreatePrivateKey } from './private-key.js';
 import { ReceiveQueue, type QueuedEnvelope } from './receive-queue.js';
 import { createStores, type Stores } from './stores.js';
@@ -40,6 +41,8 @@ export const DEFAULT_PRIORITY = 40;
 const INBOUND_PIN = { skcomm: 'inbound' } as const;
 /** How long a recipient waits on one bitswap want before asking again (see fetchBlock). */
 const REWANT_INTERVAL_MS = 1000;
+/** Announce streams open at once per connection: a peer may have up to 256 sends in flight (maxInFlight's limit). */
+const MAX_INBOUND_ANNOUNCES = 512;
 
 type Subscriber = (envelope: InboundEnvelope) => void | Promise<void>;
 
@@ -175,23 +178,24 @@ export class IpfsTransport implements Transport {
   }
 
   private async startNode(): Promise<void> {
-    let node: HeliaNode;
+    let node: HeliaNode | undefined;
     try {
       await this.stores.open();
       this.privateKey ??= await this.loadPrivateKey();
       node = createHeliaNode({ privateKey: this.privateKey, listen: this.listenAddresses, stores: this.stores, dialTimeoutMs: this.options.dialTimeoutMs });
       await node.start();
       await node.libp2p.handle(ANNOUNCE_PROTOCOL, (stream, connection) => handleAnnounce(this.recipient(), stream, connection), {
-        maxInboundStreams: this.options.maxInFlight * 2,
+        maxInboundStreams: MAX_INBOUND_ANNOUNCES,
       });
     } catch (error) {
+      await node?.stop().catch(() => undefined);
       await this.stores.close().catch(() => undefined);
       if (error instanceof ConfigError) throw error;
       throw this.error(`cannot start the helia node: ${describeError(error)}`, true, ErrorCode.TransportUnavailable, error);
     }
-    this.listenAddresses = node.libp2p.getMultiaddrs().map((address) => address.decapsulateCode(PROTOCOL_P2P));
+    this.listenAddresses = resolvedListenAddresses(this.listenAddresses, node.libp2p.getMultiaddrs());
     for (const address of this.listenAddresses) {
-      if (!isLoopback(address)) this.logger.warn('ipfs transport: listening beyond loopback; peers on that network can connect', { address: address.toString() });
+      if (!isLoopbackAddress(address)) this.logger.warn('ipfs transport: listening beyond loopback; peers on that network can connect', { address: address.toString() });
     }
     this.node = node;
     this.started = true;
@@ -409,13 +413,6 @@ export class IpfsTransport implements Transport {
   private error(message: string, retryable: boolean, code: ErrorCode = ErrorCode.Transport, cause?: unknown): IpfsTransportError {
     return new IpfsTransportError(message, cause === undefined ? { transport: this.name, retryable } : { transport: this.name, retryable, cause }, code);
   }
-}
-
-const PROTOCOL_P2P = 0x01a5;
-
-function isLoopback(address: Multiaddr): boolean {
-  const host = address.getComponents()[0]?.value ?? '';
-  return host.startsWith('127.') || host === '::1';
 }
 
 async function collect(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@skcomm/core';
 import { blockMatches, configSchema, DEFAULT_LISTEN, envelopeCid, ipfs, parsePeerAddress, plugin } from '../src/index.js';
 import * as v from 'valibot';
+import { multiaddr } from '@multiformats/multiaddr';
+import { isLoopbackAddress, resolvedListenAddresses } from '../src/listen-addresses.js';
 
 const PEER = '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN';
 
@@ -69,5 +71,18 @@ describe('peer addresses', () => {
     expect(parsePeerAddress('/ip4/127.0.0.1/tcp/4001')).toMatchObject({ problem: expect.stringContaining('/p2p/') });
     expect(parsePeerAddress('/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN')).toMatchObject({ problem: expect.stringContaining('network address') });
     expect(parsePeerAddress('garbage')).toHaveProperty('problem');
+  });
+});
+
+describe('listen addresses across restarts', () => {
+  const bound = ['/ip4/127.0.0.1/tcp/41000/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN', '/ip4/10.0.0.5/tcp/41000/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN', '/ip6/::1/tcp/41001'].map((text) => multiaddr(text));
+
+  it('keep the port picked for port 0, and the configured host, wildcards included', () => {
+    const configured = ['/ip4/127.0.0.1/tcp/0', '/ip4/0.0.0.0/tcp/0', '/ip6/::1/tcp/0', '/ip4/127.0.0.1/tcp/4001'].map((text) => multiaddr(text));
+    expect(resolvedListenAddresses(configured, bound).map(String)).toEqual(['/ip4/127.0.0.1/tcp/41000', '/ip4/0.0.0.0/tcp/41000', '/ip6/::1/tcp/41001', '/ip4/127.0.0.1/tcp/4001']);
+  });
+
+  it('tell loopback from the rest', () => {
+    expect(['/ip4/127.0.0.1/tcp/1', '/ip6/::1/tcp/1', '/ip4/0.0.0.0/tcp/1', '/ip4/192.168.1.2/tcp/1'].map((text) => isLoopbackAddress(multiaddr(text)))).toEqual([true, true, false, false]);
   });
 });

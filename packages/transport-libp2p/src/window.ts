@@ -12,10 +12,6 @@ export class Window {
     this.size = size;
   }
 
-  get inFlight(): number {
-    return this.used;
-  }
-
   /** Resolves once a slot is free; rejects with the signal's reason if it aborts first. */
   acquire(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();

@@ -168,6 +168,12 @@ export class Outbox {
         envelope: Buffer.from(input.envelope).toString('utf8'),
       },
     ]);
+    // Durable now. If a compaction in another process replaced the file right after our
+    // write, our line reaches the new file with its tail copy: wait for it to show.
+    for (let attempt = 0; attempt < 200 && !this.entries.has(input.envelopeId); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await this.refresh();
+    }
     return this.required(input.envelopeId);
   }
 

@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=failover-broadcast.test.d.ts.map

@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=history.test.d.ts.map

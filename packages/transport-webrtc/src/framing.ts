@@ -1,0 +1,103 @@
+/**
+ * Data-channel frames (`skcomm-webrtc/1`), one per SCTP message, first byte the type,
+ * integers big-endian:
+ *
+ *   CHUNK  0x01 u32 sequence, u32 envelope length, u32 offset, bytes   (a piece of one envelope)
+ *   ACK    0x02 u32 sequence                                           (hop ack: the receiver queued it)
+ *   PING   0x03 f64 sender's clock (ms)
+ *   PONG   0x04 f64 the PING's value, echoed
+ *   BYE    0x05                                                        (the sender is stopping: close now)
+ *
+ * An envelope larger than one chunk goes as several CHUNK frames of the same sequence.
+ * Decoding never trusts a length it did not check and fails with a FrameError.
+ */
+export type Frame =
+  | { type: 'chunk'; sequence: number; envelopeLength: number; offset: number; bytes: Uint8Array }
+  | { type: 'ack'; sequence: number }
+  | { type: 'ping'; time: number }
+  | { type: 'pong'; time: number }
+  | { type: 'bye' };
+
+export class FrameError extends Error {
+  override readonly name = 'FrameError';
+}
+
+const CHUNK = 0x01;
+const ACK = 0x02;
+const PING = 0x03;
+const PONG = 0x04;
+const BYE = 0x05;
+export const CHUNK_HEADER_BYTES = 13;
+
+/** The CHUNK frames of one envelope, each carrying at most `chunkBytes` of it. */
+export function encodeChunks(sequence: number, envelope: Uint8Array, chunkBytes: number): Buffer[] {
+  const frames: Buffer[] = [];
+  for (let offset = 0; offset < envelope.length || offset === 0; offset += chunkBytes) {
+    const piece = envelope.subarray(offset, offset + chunkBytes);
+    const frame = Buffer.allocUnsafe(CHUNK_HEADER_BYTES + piece.length);
+    frame[0] = CHUNK;
+    frame.writeUInt32BE(sequence, 1);
+    frame.writeUInt32BE(envelope.length, 5);
+    frame.writeUInt32BE(offset, 9);
+    frame.set(piece, CHUNK_HEADER_BYTES);
+    frames.push(frame);
+    if (envelope.length === 0) break;
+  }
+  return frames;
+}
+
+export function encodeAck(sequence: number): Buffer {
+  const frame = Buffer.allocUnsafe(5);
+  frame[0] = ACK;
+  frame.writeUInt32BE(sequence, 1);
+  return frame;
+}
+
+export function encodePing(time: number): Buffer {
+  return timeFrame(PING, time);
+}
+
+export function encodePong(time: number): Buffer {
+  return timeFrame(PONG, time);
+}
+
+export function encodeBye(): Buffer {
+  return Buffer.from([BYE]);
+}
+
+function timeFrame(type: number, time: number): Buffer {
+  const frame = Buffer.allocUnsafe(9);
+  frame[0] = type;
+  frame.writeDoubleBE(time, 1);
+  return frame;
+}
+
+export function decodeFrame(data: Uint8Array): Frame {
+  const frame = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  switch (frame[0]) {
+    case CHUNK: {
+      if (frame.length < CHUNK_HEADER_BYTES) throw new FrameError(`CHUNK frame is truncated (${frame.length} bytes)`);
+      const envelopeLength = frame.readUInt32BE(5);
+      const offset = frame.readUInt32BE(9);
+      const bytes = frame.subarray(CHUNK_HEADER_BYTES);
+      if (offset + bytes.length > envelopeLength) throw new FrameError('CHUNK reaches past the end of its envelope');
+      if (bytes.length === 0 && envelopeLength !== 0) throw new FrameError('CHUNK carries no bytes');
+      return { type: 'chunk', sequence: frame.readUInt32BE(1), envelopeLength, offset, bytes };
+    }
+    case ACK:
+      if (frame.length !== 5) throw new FrameError('ACK must be 5 bytes');
+      return { type: 'ack', sequence: frame.readUInt32BE(1) };
+    case PING:
+    case PONG: {
+      if (frame.length !== 9) throw new FrameError('PING/PONG must be 9 bytes');
+      const time = frame.readDoubleBE(1);
+      if (!Number.isFinite(time)) throw new FrameError('PING/PONG time is not finite');
+      return { type: frame[0] === PING ? 'ping' : 'pong', time };
+    }
+    case BYE:
+      if (frame.length !== 1) throw new FrameError('BYE must be 1 byte');
+      return { type: 'bye' };
+    default:
+      throw new FrameError(`unknown frame type ${frame[0] ?? '(empty frame)'}`);
+  }
+}

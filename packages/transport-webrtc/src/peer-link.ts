@@ -1,0 +1,280 @@
+/**
+ * One WebRTC connection to one peer: an RTCPeerConnection with a single pre-negotiated,
+ * ordered and reliable data channel. Sends envelopes as CHUNK frames under flow control
+ * (a window of unacknowledged envelopes plus the bufferedAmount cap) and resolves each
+ * send on the receiver's ACK; reassembles what arrives and acknowledges it once the
+ * transport has queued it; measures RTT with PING/PONG and closes itself when the peer
+ * stops answering, says BYE, or ICE/DTLS/SCTP fail. A closed link is never reused.
+ */
+import { randomBytes } from 'node:crypto';
+import { type Logger } from '@skcomm/core';
+import { type RTCDataChannel, RTCPeerConnection } from 'werift';
+import { ChannelWriter } from './channel-writer.js';
+import type { WebrtcTransportOptions } from './config.js';
+import { LinkClosedError, unavailable } from './errors.js';
+import { decodeFrame, encodeAck, encodeBye, encodeChunks, encodePing, encodePong, type Frame } from './framing.js';
+import { filterCandidates, peerConnectionConfig, withholdDefaultStun } from './ice-config.js';
+import { Reassembler } from './reassembler.js';
+import { Window } from './window.js';
+
+export type LinkRole = 'offerer' | 'answerer';
+export type LinkState = 'connecting' | 'open' | 'closed';
+
+/** Received envelopes a peer may leave unacknowledged (queue full) before it is cut off. */
+const MAX_HELD_ACKS = 512;
+const MAX_SEQUENCE = 0xffff_ffff;
+
+export interface PeerLinkOptions {
+  peer: string;
+  role: LinkRole;
+  session: string;
+  transportName: string;
+  options: WebrtcTransportOptions;
+  logger: Logger;
+  /** An envelope arrived whole; call `acknowledge` once it is queued. */
+  onEnvelope(bytes: Uint8Array, acknowledge: () => void): void;
+  onClosed(link: PeerLink): void;
+}
+
+interface PendingAck {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+export function newSessionId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export class PeerLink {
+  readonly peer: string;
+  readonly role: LinkRole;
+  readonly session: string;
+  /** Settles when the data channel opens, or rejects when the link fails first. */
+  readonly opened: Promise<void>;
+  private linkState: LinkState = 'connecting';
+  private readonly connection: RTCPeerConnection;
+  private readonly channel: RTCDataChannel;
+  private readonly writer: ChannelWriter;
+  private readonly window: Window;
+  private readonly reassembler: Reassembler;
+  private readonly pendingAcks = new Map<number, PendingAck>();
+  private nextSequence = 1;
+  private heldAcks = 0;
+  private rtt: number | undefined;
+  private awaitingPong = false;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private readonly connectTimer: NodeJS.Timeout;
+  private markOpen!: () => void;
+  private markFailed!: (error: Error) => void;
+  private closeReason: Error | undefined;
+  private readonly closedWaiters = new Set<(error: Error) => void>();
+
+  constructor(private readonly init: PeerLinkOptions) {
+    this.peer = init.peer;
+    this.role = init.role;
+    this.session = init.session;
+    const { options } = init;
+    this.opened = new Promise<void>((resolve, reject) => {
+      this.markOpen = resolve;
+      this.markFailed = reject;
+    });
+    this.opened.catch(() => {});
+    this.connection = new RTCPeerConnection(peerConnectionConfig(options));
+    this.channel = this.connection.createDataChannel('skcomm', { negotiated: true, id: 0, ordered: true });
+    this.writer = new ChannelWriter(this.channel, options.maxBufferedBytes);
+    this.window = new Window(options.maxInflightEnvelopes);
+    this.reassembler = new Reassembler(options.maxEnvelopeBytes);
+    this.channel.stateChanged.subscribe((state) => {
+      if (state === 'open') this.onOpen();
+      else if (state === 'closed') this.close(new LinkClosedError('the data channel closed'));
+    });
+    this.channel.onMessage.subscribe((data) => this.onMessage(data));
+    this.connection.connectionStateChange.subscribe((state) => {
+      if (state === 'failed' || state === 'closed' || state === 'disconnected') this.close(new LinkClosedError(`the peer connection is ${state}`));
+    });
+    this.connectTimer = setTimeout(
+      () => this.close(unavailable(init.transportName, `no data channel to ${this.peer} within ${options.connectTimeoutMs} ms (ICE, DTLS or SCTP did not complete)`)),
+      options.connectTimeoutMs,
+    );
+  }
+
+  get state(): LinkState {
+    return this.linkState;
+  }
+
+  /** Last measured round trip over the data channel, in ms. */
+  get rttMs(): number | undefined {
+    return this.rtt;
+  }
+
+  /** Offerer: the offer's SDP, candidates gathered and filtered. */
+  async createOffer(): Promise<string> {
+    const offer = await this.connection.createOffer();
+    withholdDefaultStun(this.connection, this.init.options);
+    await this.connection.setLocalDescription(offer);
+    return this.localSdp();
+  }
+
+  /** Answerer: takes the peer's offer and returns the answer's SDP. */
+  async answer(offerSdp: string): Promise<string> {
+    await this.connection.setRemoteDescription({ type: 'offer', sdp: filterCandidates(offerSdp, this.init.options) });
+    withholdDefaultStun(this.connection, this.init.options);
+    await this.connection.setLocalDescription(await this.connection.createAnswer());
+    return this.localSdp();
+  }
+
+  /** Offerer: the peer's answer arrived. */
+  async acceptAnswer(answerSdp: string): Promise<void> {
+    await this.connection.setRemoteDescription({ type: 'answer', sdp: filterCandidates(answerSdp, this.init.options) });
+  }
+
+  /** Sends one envelope; resolves on the receiver's ACK. */
+  async sendEnvelope(bytes: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+    if (this.closeReason) throw this.closeReason;
+    await this.acquireSlot(signal);
+    try {
+      if (this.closeReason) throw this.closeReason;
+      signal?.throwIfAborted();
+      const sequence = this.takeSequence();
+      const acknowledged = new Promise<void>((resolve, reject) => this.pendingAcks.set(sequence, { resolve, reject }));
+      this.writer.write(encodeChunks(sequence, bytes, this.init.options.chunkBytes));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const error = unavailable(this.init.transportName, `${this.peer} did not acknowledge the envelope within ${this.init.options.sendTimeoutMs} ms`);
+          reject(error);
+          // An unresponsive peer: drop the link so the next send negotiates a fresh one.
+          this.close(error);
+        }, this.init.options.sendTimeoutMs);
+      });
+      try {
+        await Promise.race([acknowledged, timeout]);
+      } finally {
+        clearTimeout(timer);
+        this.pendingAcks.delete(sequence);
+      }
+    } finally {
+      this.window.release();
+    }
+  }
+
+  /** Ends the link (idempotent). `bye` tells the peer first, so it drops its side at once. */
+  close(reason: Error, bye = false): void {
+    if (this.closeReason) return;
+    this.closeReason = reason;
+    this.linkState = 'closed';
+    clearTimeout(this.connectTimer);
+    clearInterval(this.pingTimer);
+    if (bye) this.writer.writeControl(encodeBye());
+    this.writer.close();
+    this.markFailed(reason);
+    for (const pending of this.pendingAcks.values()) pending.reject(reason instanceof LinkClosedError ? reason : new LinkClosedError(reason.message));
+    this.pendingAcks.clear();
+    for (const waiter of this.closedWaiters) waiter(reason);
+    this.closedWaiters.clear();
+    this.init.onClosed(this);
+    // Let the BYE leave before SCTP and DTLS are torn down.
+    setTimeout(() => void this.connection.close().catch(() => undefined), bye ? 20 : 0);
+  }
+
+  private localSdp(): string {
+    const sdp = this.connection.localDescription?.sdp;
+    if (sdp === undefined) throw new LinkClosedError('no local description');
+    return filterCandidates(sdp, this.init.options);
+  }
+
+  /** A window slot, or the close reason if the link closes while waiting for one. */
+  private async acquireSlot(signal: AbortSignal | undefined): Promise<void> {
+    let onClose: ((error: Error) => void) | undefined;
+    const closed = new Promise<never>((_, reject) => this.closedWaiters.add((onClose = reject)));
+    const acquiring = this.window.acquire(signal);
+    try {
+      await Promise.race([acquiring, closed]);
+    } catch (error) {
+      // A slot granted after the link closed is handed back.
+      acquiring.then(() => this.window.release(), () => undefined);
+      throw error;
+    } finally {
+      this.closedWaiters.delete(onClose!);
+    }
+  }
+
+  private onOpen(): void {
+    if (this.closeReason) return;
+    clearTimeout(this.connectTimer);
+    this.linkState = 'open';
+    this.markOpen();
+    this.ping();
+    this.pingTimer = setInterval(() => {
+      if (this.awaitingPong) {
+        this.close(new LinkClosedError(`${this.peer} stopped answering pings`));
+        return;
+      }
+      this.ping();
+    }, this.init.options.pingIntervalMs);
+    this.pingTimer.unref();
+  }
+
+  private ping(): void {
+    this.awaitingPong = true;
+    this.writer.writeControl(encodePing(performance.now()));
+  }
+
+  private onMessage(data: string | Buffer): void {
+    if (this.closeReason) return;
+    let frame: Frame;
+    try {
+      if (typeof data === 'string') throw new Error('text message on the data channel');
+      frame = decodeFrame(data);
+      if (frame.type === 'chunk') {
+        const envelope = this.reassembler.push(frame);
+        if (envelope) this.receive(envelope.sequence, envelope.bytes);
+        return;
+      }
+    } catch (error) {
+      this.init.logger.warn('the peer broke the data-channel protocol; closing the link', {
+        transport: this.init.transportName,
+        peer: this.peer,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      this.close(new LinkClosedError('protocol violation by the peer'));
+      return;
+    }
+    switch (frame.type) {
+      case 'ack':
+        this.pendingAcks.get(frame.sequence)?.resolve();
+        break;
+      case 'ping':
+        this.writer.writeControl(encodePong(frame.time));
+        break;
+      case 'pong':
+        this.awaitingPong = false;
+        this.rtt = Math.max(0, performance.now() - frame.time);
+        break;
+      case 'bye':
+        this.close(new LinkClosedError(`${this.peer} closed the link`));
+        break;
+    }
+  }
+
+  private receive(sequence: number, bytes: Uint8Array): void {
+    this.heldAcks++;
+    if (this.heldAcks > MAX_HELD_ACKS) {
+      this.close(new LinkClosedError(`${this.peer} ignored flow control (${MAX_HELD_ACKS} unacknowledged envelopes)`));
+      return;
+    }
+    let acknowledged = false;
+    this.init.onEnvelope(bytes, () => {
+      if (acknowledged) return;
+      acknowledged = true;
+      this.heldAcks--;
+      this.writer.writeControl(encodeAck(sequence));
+    });
+  }
+
+  private takeSequence(): number {
+    const sequence = this.nextSequence;
+    this.nextSequence = sequence >= MAX_SEQUENCE ? 1 : sequence + 1;
+    return sequence;
+  }
+}

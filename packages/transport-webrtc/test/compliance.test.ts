@@ -1,0 +1,40 @@
+/**
+ * Two real werift peers on 127.0.0.1, negotiated through a real relay's signaling broker.
+ * takeDown() stops b (it says BYE on its links) and the broker, so a can neither use its
+ * link nor negotiate a new one; bringUp() restarts the broker on the same port and b.
+ */
+import type { ComplianceFixture } from '@skcomm/compliance-tests';
+import { describeTransportCompliance } from '@skcomm/compliance-tests/vitest';
+import { type Broker, startBroker, testIdentities, transportFor } from './support.js';
+
+function webrtcFixture(): ComplianceFixture {
+  let broker: Broker | undefined;
+  return {
+    async setup() {
+      const [alice, bob] = await testIdentities();
+      broker = await startBroker();
+      const a = transportFor(alice!, broker.url);
+      const b = transportFor(bob!, broker.url);
+      return {
+        a,
+        b,
+        fingerprintOfA: alice!.fingerprint,
+        fingerprintOfB: bob!.fingerprint,
+        takeDown: async () => {
+          await b.stop();
+          await broker!.stop();
+        },
+        bringUp: async () => {
+          await broker!.start();
+          await b.start();
+        },
+      };
+    },
+    teardown: async () => {
+      await broker?.destroy();
+      broker = undefined;
+    },
+  };
+}
+
+describeTransportCompliance('webrtc', webrtcFixture);

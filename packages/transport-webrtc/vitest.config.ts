@@ -1,0 +1,3 @@
+import { skcommTestConfig } from '../../tooling/vitest/shared.js';
+
+export default skcommTestConfig(import.meta.dirname);
