@@ -484,3 +484,33 @@ ratios.push({ section: 'syncthing latency (lower is better)', num: 'sync.syncthi
     { section: 'broadcast first hand-off (lower is better)', num: 'router.broadcast-3', den: 'router.broadcast-1', target: 1.1, reading: '3 transports vs 1: concurrent, so flat' },
   );
 }
+
+// ---------------------------------------------------------------- webrtc (jobs/webrtc.mjs)
+// Sealed 1 KiB envelopes through @skcomm/transport-webrtc (negotiated through the relay's
+// signaling broker; send -> hop ack once queued -> commit), the same with sealing and opening
+// in the loop, and bare werift data-channel echo of the same bytes with the same bounded window.
+{
+  const WEBRTC = ['packages/transport-webrtc/dist/index.js', 'apps/relay/dist/index.js'];
+  const webrtcWhat = {
+    transport: 'webrtc transport: pre-sealed 1 KiB envelope send -> hop ack, commit',
+    e2e: 'webrtc e2e: seal + send/hop ack + open + commit',
+    raw: 'bare werift data channel: same bytes echoed back, bounded window (baseline)',
+  };
+  for (const variant of ['transport', 'e2e', 'raw']) {
+    for (const { mode, inflight, label } of MODES) {
+      jobs.push({
+        name: `webrtc.${variant}.${mode}`,
+        group: 'webrtc',
+        file: 'webrtc.mjs',
+        params: { variant, inflight },
+        what: `${webrtcWhat[variant]}, ${label}`,
+        ...(variant === 'transport' && mode === 'x16' ? { target: { min: 2000 } } : {}),
+        ...(variant === 'raw' ? {} : { requires: WEBRTC[0] }),
+      });
+    }
+  }
+  for (const { mode, label } of MODES) {
+    ratios.push({ section: `webrtc, ${label}`, num: `webrtc.transport.${mode}`, den: `webrtc.raw.${mode}`, reading: 'skcomm webrtc transport vs bare werift echo' });
+  }
+  ratios.push({ section: 'webrtc, 16 in flight', num: 'webrtc.e2e.x16', den: 'seal.core.x16', reading: 'e2e vs sealing alone (crypto-bound)' });
+}

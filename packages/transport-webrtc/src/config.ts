@@ -53,6 +53,8 @@ export const configSchema = v.strictObject({
   reconnectBaseMs: v.optional(numberOption(10, 60_000), 250),
   reconnectMaxMs: v.optional(numberOption(100, 3_600_000), 30_000),
   /** Received but uncommitted envelopes before acks are held back (the senders then wait). */
+  /** Links at once; offers beyond it are ignored (any authenticated fingerprint can send us one). */
+  maxLinks: v.optional(numberOption(1, 10_000), 64),
   maxQueuedEnvelopes: v.optional(numberOption(1, 1_000_000), 10_000),
   maxQueuedBytes: v.optional(numberOption(1024, 4_294_967_296), 67_108_864),
   expectedLatencyMs: v.optional(numberOption(0, 86_400_000), 20),

@@ -3,7 +3,7 @@
  * integers big-endian:
  *
  *   CHUNK  0x01 u32 sequence, u32 envelope length, u32 offset, bytes   (a piece of one envelope)
- *   ACK    0x02 u32 sequence                                           (hop ack: the receiver queued it)
+ *   ACK    0x02 1..MAX_ACKS x u32 sequence                             (hop acks: the receiver queued these)
  *   PING   0x03 f64 sender's clock (ms)
  *   PONG   0x04 f64 the PING's value, echoed
  *   BYE    0x05                                                        (the sender is stopping: close now)
@@ -13,7 +13,7 @@
  */
 export type Frame =
   | { type: 'chunk'; sequence: number; envelopeLength: number; offset: number; bytes: Uint8Array }
-  | { type: 'ack'; sequence: number }
+  | { type: 'ack'; sequences: number[] }
   | { type: 'ping'; time: number }
   | { type: 'pong'; time: number }
   | { type: 'bye' };
@@ -28,6 +28,8 @@ const PING = 0x03;
 const PONG = 0x04;
 const BYE = 0x05;
 export const CHUNK_HEADER_BYTES = 13;
+/** Acks one ACK frame carries: those queued within one event-loop turn go together (fewer SCTP messages). */
+export const MAX_ACKS = 1024;
 
 /** The CHUNK frames of one envelope, each carrying at most `chunkBytes` of it. */
 export function encodeChunks(sequence: number, envelope: Uint8Array, chunkBytes: number): Buffer[] {
@@ -46,10 +48,11 @@ export function encodeChunks(sequence: number, envelope: Uint8Array, chunkBytes:
   return frames;
 }
 
-export function encodeAck(sequence: number): Buffer {
-  const frame = Buffer.allocUnsafe(5);
+export function encodeAck(sequences: readonly number[]): Buffer {
+  if (sequences.length === 0 || sequences.length > MAX_ACKS) throw new FrameError(`an ACK carries 1..${MAX_ACKS} sequences`);
+  const frame = Buffer.allocUnsafe(1 + 4 * sequences.length);
   frame[0] = ACK;
-  frame.writeUInt32BE(sequence, 1);
+  sequences.forEach((sequence, index) => frame.writeUInt32BE(sequence, 1 + 4 * index));
   return frame;
 }
 
@@ -84,9 +87,13 @@ export function decodeFrame(data: Uint8Array): Frame {
       if (bytes.length === 0 && envelopeLength !== 0) throw new FrameError('CHUNK carries no bytes');
       return { type: 'chunk', sequence: frame.readUInt32BE(1), envelopeLength, offset, bytes };
     }
-    case ACK:
-      if (frame.length !== 5) throw new FrameError('ACK must be 5 bytes');
-      return { type: 'ack', sequence: frame.readUInt32BE(1) };
+    case ACK: {
+      const count = (frame.length - 1) / 4;
+      if (!Number.isInteger(count) || count < 1 || count > MAX_ACKS) throw new FrameError(`ACK must carry 1..${MAX_ACKS} sequences of 4 bytes`);
+      const sequences: number[] = [];
+      for (let index = 0; index < count; index++) sequences.push(frame.readUInt32BE(1 + 4 * index));
+      return { type: 'ack', sequences };
+    }
     case PING:
     case PONG: {
       if (frame.length !== 9) throw new FrameError('PING/PONG must be 9 bytes');

@@ -12,7 +12,7 @@ import { type RTCDataChannel, RTCPeerConnection } from 'werift';
 import { ChannelWriter } from './channel-writer.js';
 import type { WebrtcTransportOptions } from './config.js';
 import { LinkClosedError, unavailable } from './errors.js';
-import { decodeFrame, encodeAck, encodeBye, encodeChunks, encodePing, encodePong, type Frame } from './framing.js';
+import { decodeFrame, encodeAck, encodeBye, encodeChunks, encodePing, encodePong, type Frame, MAX_ACKS } from './framing.js';
 import { filterCandidates, peerConnectionConfig, withholdDefaultStun } from './ice-config.js';
 import { Reassembler } from './reassembler.js';
 import { Window } from './window.js';
@@ -60,6 +60,8 @@ export class PeerLink {
   private readonly pendingAcks = new Map<number, PendingAck>();
   private nextSequence = 1;
   private heldAcks = 0;
+  /** Acks due, sent together at the end of this event-loop turn. */
+  private ackBatch: number[] = [];
   private rtt: number | undefined;
   private awaitingPong = false;
   private pingTimer: NodeJS.Timeout | undefined;
@@ -242,7 +244,7 @@ export class PeerLink {
     }
     switch (frame.type) {
       case 'ack':
-        this.pendingAcks.get(frame.sequence)?.resolve();
+        for (const sequence of frame.sequences) this.pendingAcks.get(sequence)?.resolve();
         break;
       case 'ping':
         this.writer.writeControl(encodePong(frame.time));
@@ -268,8 +270,15 @@ export class PeerLink {
       if (acknowledged) return;
       acknowledged = true;
       this.heldAcks--;
-      this.writer.writeControl(encodeAck(sequence));
+      this.ackBatch.push(sequence);
+      if (this.ackBatch.length === 1) setImmediate(() => this.flushAcks());
     });
+  }
+
+  private flushAcks(): void {
+    const sequences = this.ackBatch;
+    this.ackBatch = [];
+    for (let start = 0; start < sequences.length; start += MAX_ACKS) this.writer.writeControl(encodeAck(sequences.slice(start, start + MAX_ACKS)));
   }
 
   private takeSequence(): number {

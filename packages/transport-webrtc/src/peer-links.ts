@@ -85,6 +85,10 @@ export class PeerLinks {
 
   private onOffer(sender: string, message: SignalMessage): void {
     const existing = this.links.get(sender);
+    if (!existing && this.links.size >= this.init.options.maxLinks) {
+      this.init.logger.warn('ignored an offer: at the link limit', { transport: this.init.transportName, sender, maxLinks: this.init.options.maxLinks });
+      return;
+    }
     if (existing?.role === 'offerer' && existing.state === 'connecting') {
       // Glare: the lower fingerprint's offer wins.
       if (this.init.selfFingerprint < sender) return;

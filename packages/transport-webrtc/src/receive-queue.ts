@@ -10,21 +10,10 @@ export interface QueuedEnvelope {
   readonly receivedAt: Date;
 }
 
-export interface QueueLimits {
-  maxEnvelopes: number;
-  maxBytes: number;
-}
-
 export class ReceiveQueue {
-  private readonly limits: QueueLimits;
   private readonly entries = new Map<number, QueuedEnvelope>();
   private bytes = 0;
   private nextId = 1;
-  private readonly spaceWaiters = new Set<() => void>();
-
-  constructor(limits: QueueLimits) {
-    this.limits = limits;
-  }
 
   get size(): number {
     return this.entries.size;
@@ -34,12 +23,6 @@ export class ReceiveQueue {
     return this.bytes;
   }
 
-  /** Whether an envelope of `length` bytes fits now. An empty queue takes any one envelope. */
-  hasRoomFor(length: number): boolean {
-    if (this.entries.size === 0) return true;
-    return this.entries.size < this.limits.maxEnvelopes && this.bytes + length <= this.limits.maxBytes;
-  }
-
   add(bytes: Uint8Array, source: string): QueuedEnvelope {
     const entry: QueuedEnvelope = { id: this.nextId++, bytes, source, receivedAt: new Date() };
     this.entries.set(entry.id, entry);
@@ -47,32 +30,20 @@ export class ReceiveQueue {
     return entry;
   }
 
-  /** Oldest first, at most `limit`. They stay queued until committed. */
-  list(limit = Number.POSITIVE_INFINITY): QueuedEnvelope[] {
-    const result: QueuedEnvelope[] = [];
-    for (const entry of this.entries.values()) {
-      if (result.length >= limit) break;
-      result.push(entry);
-    }
-    return result;
+  /** Oldest first. They stay queued until committed. */
+  list(): QueuedEnvelope[] {
+    return [...this.entries.values()];
   }
 
   has(id: number): boolean {
     return this.entries.has(id);
   }
 
-  /** Forgets an envelope; idempotent. Wakes connections paused for room. */
+  /** Forgets an envelope; idempotent. */
   commit(id: number): void {
     const entry = this.entries.get(id);
     if (entry === undefined) return;
     this.entries.delete(id);
     this.bytes -= entry.bytes.length;
-    for (const waiter of [...this.spaceWaiters]) waiter();
-  }
-
-  /** Calls `onSpace` after every commit until the returned function is called. */
-  onSpace(onSpace: () => void): () => void {
-    this.spaceWaiters.add(onSpace);
-    return () => this.spaceWaiters.delete(onSpace);
   }
 }

@@ -75,7 +75,17 @@ export class SignalingClient {
     await this.connecting?.catch(() => undefined);
     const socket = this.socket;
     this.socket = undefined;
-    socket?.close(1000, 'client stopping');
+    if (!socket) return;
+    // Wait (briefly) for the close handshake: then the broker no longer routes offers to us.
+    const closed = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1_000);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    socket.close(1000, 'client stopping');
+    await closed;
   }
 
   /** The open connection, connecting now (skipping any backoff wait) if there is none. */
@@ -106,15 +116,21 @@ export class SignalingClient {
     const socket = await this.ensureOpen();
     const started = performance.now();
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.off('pong', onPong);
-        reject(unavailable(this.options.transportName, `signaling broker ${this.url} did not answer a ping within ${this.options.connectTimeoutMs} ms`));
-      }, this.options.connectTimeoutMs);
-      const onPong = () => {
+      const settle = (error?: Error) => {
         clearTimeout(timer);
-        resolve();
+        socket.off('pong', onPong);
+        socket.off('close', onClose);
+        if (error) reject(error);
+        else resolve();
       };
+      const timer = setTimeout(
+        () => settle(unavailable(this.options.transportName, `signaling broker ${this.url} did not answer a ping within ${this.options.connectTimeoutMs} ms`)),
+        this.options.connectTimeoutMs,
+      );
+      const onPong = () => settle();
+      const onClose = () => settle(unavailable(this.options.transportName, `signaling broker ${this.url} closed the connection`));
       socket.once('pong', onPong);
+      socket.once('close', onClose);
       socket.ping();
     });
     return performance.now() - started;

@@ -40,8 +40,12 @@ export class WebrtcTransport implements Transport {
   private readonly signaling: SignalingClient;
   private readonly links: PeerLinks;
   private readonly queue: ReceiveQueue;
-  /** Acks held back while the receive queue is full: the senders' windows then stop them. */
-  private readonly heldAcks: Array<() => void> = [];
+  /**
+   * Queued envelopes whose ack is held back while the queue is over its limits (oldest
+   * first): their senders' windows fill, so they stop sending until the application commits.
+   */
+  private readonly heldAcks = new Map<number, { length: number; acknowledge: () => void }>();
+  private heldBytes = 0;
   /** Queue entries a subscriber is handling right now: receive() leaves them alone meanwhile. */
   private readonly pushing = new Set<number>();
   private readonly subscribers = new Set<Subscriber>();
@@ -63,7 +67,7 @@ export class WebrtcTransport implements Transport {
       duplex: true,
       hopAck: true,
     };
-    this.queue = new ReceiveQueue({ maxEnvelopes: options.maxQueuedEnvelopes, maxBytes: options.maxQueuedBytes });
+    this.queue = new ReceiveQueue();
     this.signaling = new SignalingClient({
       url: options.signal,
       transportName: this.name,
@@ -102,7 +106,8 @@ export class WebrtcTransport implements Transport {
     this.running = false;
     this.links.closeAll('the transport stopped');
     // Their senders get no ack: the links are gone, and those envelopes are sent again.
-    this.heldAcks.length = 0;
+    this.heldAcks.clear();
+    this.heldBytes = 0;
     await this.signaling.stop();
   }
 
@@ -174,7 +179,8 @@ export class WebrtcTransport implements Transport {
     const links = this.links.report();
     const open = links.filter((link) => link.state === 'open');
     const rtts = open.flatMap((link) => (link.rttMs === undefined ? [] : [link.rttMs]));
-    const linkSummary = `${open.length} peer link(s) open${links.length > open.length ? `, ${links.length - open.length} connecting` : ''}`;
+    const perPeer = links.map((link) => `${link.peer.slice(0, 8)}… ${link.state}${link.rttMs === undefined ? '' : ` rtt ${link.rttMs.toFixed(2)} ms`}`);
+    const linkSummary = `${open.length} peer link(s) open${links.length > open.length ? `, ${links.length - open.length} connecting` : ''}${perPeer.length > 0 ? ` (${perPeer.join(', ')})` : ''}`;
     let brokerRtt: number | undefined;
     let brokerProblem: string | undefined;
     try {
@@ -194,11 +200,30 @@ export class WebrtcTransport implements Transport {
   private onEnvelope(peer: string, bytes: Uint8Array, acknowledge: () => void): void {
     if (!this.running) return; // no ack: the sender tries again
     if (bytes.length > this.options.maxEnvelopeBytes) return;
-    const room = this.queue.hasRoomFor(bytes.length);
     const entry = this.queue.add(bytes, `webrtc:${peer}`);
-    if (room) acknowledge();
-    else this.heldAcks.push(acknowledge);
+    this.heldAcks.set(entry.id, { length: bytes.length, acknowledge });
+    this.heldBytes += bytes.length;
+    this.releaseAcks();
     if (this.subscribers.size > 0) void this.push(entry);
+  }
+
+  /** Acks held envelopes, oldest first, while the acknowledged part of the queue is within its limits. */
+  private releaseAcks(): void {
+    for (const [id, held] of this.heldAcks) {
+      const acknowledgedCount = this.queue.size - this.heldAcks.size;
+      const acknowledgedBytes = this.queue.byteSize - this.heldBytes;
+      const fits = acknowledgedCount === 0 || (acknowledgedCount < this.options.maxQueuedEnvelopes && acknowledgedBytes + held.length <= this.options.maxQueuedBytes);
+      if (!fits) return;
+      this.releaseAck(id);
+    }
+  }
+
+  private releaseAck(id: number): void {
+    const held = this.heldAcks.get(id);
+    if (!held) return;
+    this.heldAcks.delete(id);
+    this.heldBytes -= held.length;
+    held.acknowledge();
   }
 
   private async push(entry: QueuedEnvelope): Promise<void> {
@@ -224,8 +249,10 @@ export class WebrtcTransport implements Transport {
       receivedAt: entry.receivedAt,
       source: entry.source,
       commit: async () => {
+        // Committed is more than queued: an envelope whose ack was held is acknowledged now.
+        this.releaseAck(entry.id);
         this.queue.commit(entry.id);
-        while (this.heldAcks.length > 0 && this.queue.hasRoomFor(0)) this.heldAcks.shift()!();
+        this.releaseAcks();
       },
     };
   }

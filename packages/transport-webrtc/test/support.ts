@@ -11,13 +11,18 @@ import { type Relay, startRelay } from '@skcomm/relay';
 import { webrtc, type WebrtcTransport, type WebrtcTransportInit } from '../src/index.js';
 
 let identities: Promise<IdentityHandle[]> | undefined;
+export const PASSPHRASE = 'webrtc test';
+/** Armored (passphrase-protected) private keys by fingerprint, for peers run in a child process. */
+export const armoredPrivateKeys = new Map<string, string>();
 
-/** Two identities, generated once per test file. */
+/** Three identities, generated once per test file. */
 export function testIdentities(): Promise<IdentityHandle[]> {
   identities ??= Promise.all(
-    ['alice', 'bob'].map(async (name) => {
-      const generated = await generateIdentity({ name, passphrase: 'webrtc test' });
-      return unlockIdentity(generated.armoredPrivateKey, 'webrtc test');
+    ['alice', 'bob', 'carol'].map(async (name) => {
+      const generated = await generateIdentity({ name, passphrase: PASSPHRASE });
+      const identity = await unlockIdentity(generated.armoredPrivateKey, PASSPHRASE);
+      armoredPrivateKeys.set(identity.fingerprint, generated.armoredPrivateKey);
+      return identity;
     }),
   );
   return identities;

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseEnvelope, serializeEnvelope } from '../envelope/parse.js';
 import { ConfigError, describeError, ErrorCode, RejectionError, SkcommError, StorageError } from '../errors.js';
 import type { VerifiedMessage } from '../message.js';
@@ -135,7 +136,7 @@ export class Agent {
   }): Promise<TransportConfig> {
     const record = this.transportConfigs.prepare(entry);
     // Creating it proves the package is installed and the options are valid; nothing is started.
-    await loadTransport(record, this.transportContext(), this.loaderOptions());
+    await loadTransport(record, await this.transportContext(record.name), this.loaderOptions());
     await this.transportConfigs.add(record);
     await this.close();
     return record;
@@ -554,7 +555,7 @@ export class Agent {
       const records = injected ? [] : (await this.transportConfigs.list()).filter((record) => record.enabled);
       const candidates: Array<{ name: string; create: () => Promise<Transport> }> = injected
         ? injected.map((transport) => ({ name: transport.name, create: async () => transport }))
-        : records.map((record) => ({ name: record.name, create: () => loadTransport(record, this.transportContext(), this.loaderOptions()) }));
+        : records.map((record) => ({ name: record.name, create: async () => loadTransport(record, await this.transportContext(record.name), this.loaderOptions()) }));
       await Promise.all(
         candidates.map(async (candidate) => {
           try {
@@ -593,9 +594,17 @@ export class Agent {
     return this.pipeline;
   }
 
-  private transportContext(): TransportContext {
+  /** What a transport gets: who we are, a logger, a private state folder and a way to prove our identity to relays. */
+  private async transportContext(name: string): Promise<TransportContext> {
+    const stateDir = join(this.layout.transportsStateDir, name);
+    try {
+      await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    } catch (cause) {
+      throw StorageError.fromFs(cause, `cannot create ${stateDir}`);
+    }
     return {
       selfFingerprint: this.fingerprint,
+      stateDir,
       logger: this.logger,
       // A fresh CapAuth token per call (openpgp.js salts every signature, so no two are equal).
       authToken: async () => ({

@@ -119,7 +119,7 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
       }
 
       await enterSerial();
-      if (await replay.has(document.from.fingerprint, document.envelope_id)) {
+      if (await replay.has(document.from.fingerprint, document.envelope_id, new Date(createdAtMs))) {
         return {
           kind: 'duplicate',
           envelopeId: document.envelope_id,
@@ -184,7 +184,7 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
   async function decide(inbound: InboundEnvelope, verdict: Verdict): Promise<ReceiveOutcome> {
     if (verdict.kind === 'ack') {
       const { message } = verdict;
-      await replay.add(message.from.fingerprint, message.envelopeId, verdict.expiresAt);
+      await replay.add(message.from.fingerprint, message.envelopeId, verdict.expiresAt, message.createdAt);
       await inbound.commit();
       logger.debug('ack accepted', { envelopeId: message.envelopeId, from: message.from.fingerprint, transport: inbound.transport });
       return { status: 'ack', message };
@@ -194,7 +194,7 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
       // The inbox entry is the durable "delivered to the application" step; a crash
       // before the seen record is caught by the inbox's exclusive create on redelivery.
       const stored = await inbox.append(message);
-      await replay.add(message.from.fingerprint, message.envelopeId, verdict.expiresAt);
+      await replay.add(message.from.fingerprint, message.envelopeId, verdict.expiresAt, message.createdAt);
       await inbound.commit();
       if (!stored) return duplicateOutcome(message.envelopeId, message.from.fingerprint, message.documentSha256, message.type, inbound.transport);
       logger.info('envelope accepted', {

@@ -25,6 +25,8 @@ export interface HomeLayout {
   daemonLockFile: string;
   /** Per-transport health as the router last saw it (consecutive failures, cooldown, last error). */
   transportStateFile: string;
+  /** One private folder per configured transport (its keys, cursors, spool): `<this>/<name>/`. */
+  transportsStateDir: string;
   logsDir: string;
   transportLogFile: string;
   pluginsDir: string;
@@ -58,6 +60,7 @@ export function homeLayout(home: string): HomeLayout {
     replayLogFile: join(stateDir, 'seen.log'),
     daemonLockFile: join(stateDir, 'daemon.lock'),
     transportStateFile: join(stateDir, 'transports.json'),
+    transportsStateDir: join(stateDir, 'transports'),
     logsDir,
     transportLogFile: join(logsDir, 'transport.log'),
     pluginsDir: join(root, 'plugins'),

@@ -232,17 +232,6 @@ export class Outbox {
     return result;
   }
 
-  /** The earliest next attempt among pending messages, or undefined when nothing is pending. */
-  nextDue(): Date | undefined {
-    let earliest: number | undefined;
-    for (const entry of this.entries.values()) {
-      if (TERMINAL.has(entry.state)) continue;
-      const ms = Date.parse(entry.nextAttemptAt);
-      if (earliest === undefined || ms < earliest) earliest = ms;
-    }
-    return earliest === undefined ? undefined : new Date(earliest);
-  }
-
   depthByState(): Record<DeliveryState, number> {
     const depth = Object.fromEntries(DELIVERY_STATES.map((state) => [state, 0])) as Record<DeliveryState, number>;
     for (const entry of this.entries.values()) depth[entry.state]++;

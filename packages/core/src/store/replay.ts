@@ -1,13 +1,18 @@
 /**
  * The replay store: which (signed sender fingerprint, envelope id) pairs were accepted,
  * kept until they expire and across restarts. `state/seen.log` is append-only, one
- * line per entry, `senderFingerprint envelopeId expiresAtMs crc32`, fsynced before
- * `add` resolves. On open, corrupt lines are skipped (and counted) and expired entries
- * dropped by rewriting the file. `has` first reads lines appended by other processes.
- * An `add` that fails after its line reached the file (a failed fsync) still counts as
- * seen: the store errs towards rejecting a redelivery, never towards a second delivery.
+ * line per entry, `senderFingerprint envelopeId expiresAtMs [createdAtMs] crc32`,
+ * fsynced before `add` resolves. On open, corrupt lines are skipped (and counted) and
+ * expired entries dropped by rewriting the file. `has` first reads lines appended by
+ * other processes. An `add` that fails after its line reached the file (a failed fsync)
+ * still counts as seen: the store errs towards rejecting a redelivery, never towards a
+ * second delivery.
  *
- * Small on purpose: a bounded, rotated seen-set with a low-water mark replaces it later.
+ * Bounded (threat model T7, R12, R14): past `maxEntries`, the older half (by signed
+ * created_at) is evicted and each sender's low-water mark rises to the newest created_at
+ * evicted from it, kept as `LWM fingerprint createdAtMs crc32` lines. An envelope created
+ * at or before its sender's mark counts as seen, so eviction never reopens a replay; a
+ * restored backup keeps rejecting what its mark covers.
  */
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -21,10 +26,22 @@ const MAX_LOG_BYTES = 256 * 1024 * 1024;
 
 export interface ReplayStoreOptions {
   now?: () => Date;
+  /** Entries kept before the older half is evicted behind a low-water mark. Default 1,000,000. */
+  maxEntries?: number;
+}
+
+const DEFAULT_MAX_ENTRIES = 1_000_000;
+
+interface SeenEntry {
+  expiresAtMs: number;
+  /** Signed created_at; 0 for lines written before it was recorded. */
+  createdAtMs: number;
 }
 
 export class ReplayStore {
-  private readonly entries = new Map<string, number>();
+  private readonly entries = new Map<string, SeenEntry>();
+  /** Per sender: envelopes created at or before this (ms) count as seen. */
+  private readonly lowWater = new Map<string, number>();
   /** Identity and read position of the log, to pick up appends by other processes. */
   private inode = -1;
   private position = 0;
@@ -32,10 +49,11 @@ export class ReplayStore {
   private constructor(
     readonly path: string,
     private readonly now: () => Date,
+    private readonly maxEntries: number,
   ) {}
 
   static async open(path: string, options: ReplayStoreOptions = {}): Promise<ReplayStore> {
-    const store = new ReplayStore(path, options.now ?? (() => new Date()));
+    const store = new ReplayStore(path, options.now ?? (() => new Date()), Math.max(2, options.maxEntries ?? DEFAULT_MAX_ENTRIES));
     await store.load();
     return store;
   }
@@ -52,16 +70,31 @@ export class ReplayStore {
     return this.entries.size;
   }
 
-  async has(senderFingerprint: string, envelopeId: string): Promise<boolean> {
-    await this.refresh();
-    return this.entries.has(keyOf(senderFingerprint, envelopeId));
+  /** The sender's low-water mark (ms), or undefined when nothing of it was evicted. */
+  lowWaterMark(senderFingerprint: string): number | undefined {
+    return this.lowWater.get(senderFingerprint);
   }
 
-  async add(senderFingerprint: string, envelopeId: string, expiresAt: Date): Promise<void> {
-    if (!FINGERPRINT_PATTERN.test(senderFingerprint) || !ENVELOPE_ID_PATTERN.test(envelopeId) || Number.isNaN(expiresAt.getTime())) {
-      throw new TypeError('replay entries need a fingerprint, a lowercase UUID v4 and a valid date');
+  /** Seen: recorded, or (given its signed created_at) at or below the sender's low-water mark. */
+  async has(senderFingerprint: string, envelopeId: string, createdAt?: Date): Promise<boolean> {
+    await this.refresh();
+    if (this.entries.has(keyOf(senderFingerprint, envelopeId))) return true;
+    const mark = this.lowWater.get(senderFingerprint);
+    return mark !== undefined && createdAt !== undefined && createdAt.getTime() <= mark;
+  }
+
+  async add(senderFingerprint: string, envelopeId: string, expiresAt: Date, createdAt?: Date): Promise<void> {
+    const createdAtMs = createdAt?.getTime() ?? 0;
+    if (
+      !FINGERPRINT_PATTERN.test(senderFingerprint) ||
+      !ENVELOPE_ID_PATTERN.test(envelopeId) ||
+      Number.isNaN(expiresAt.getTime()) ||
+      Number.isNaN(createdAtMs) ||
+      createdAtMs < 0
+    ) {
+      throw new TypeError('replay entries need a fingerprint, a lowercase UUID v4 and valid dates');
     }
-    const line = lineOf(senderFingerprint, envelopeId, expiresAt.getTime());
+    const line = lineOf(senderFingerprint, envelopeId, expiresAt.getTime(), createdAtMs);
     try {
       const handle = await open(this.path, 'a', 0o600);
       try {
@@ -74,7 +107,26 @@ export class ReplayStore {
     } catch (cause) {
       throw StorageError.fromFs(cause, `cannot record envelope ${envelopeId} in ${this.path}`);
     }
-    this.entries.set(keyOf(senderFingerprint, envelopeId), expiresAt.getTime());
+    this.entries.set(keyOf(senderFingerprint, envelopeId), { expiresAtMs: expiresAt.getTime(), createdAtMs });
+    if (this.entries.size > this.maxEntries) await this.rotate();
+  }
+
+  /** Evicts the older half (by created_at) behind per-sender low-water marks, and rewrites the log. */
+  private async rotate(): Promise<void> {
+    const byAge = [...this.entries].sort((left, right) => left[1].createdAtMs - right[1].createdAtMs);
+    for (const [key, entry] of byAge.slice(0, Math.floor(byAge.length / 2))) {
+      const [fingerprint] = splitKey(key);
+      this.lowWater.set(fingerprint, Math.max(this.lowWater.get(fingerprint) ?? 0, entry.createdAtMs));
+      this.entries.delete(key);
+    }
+    await this.rewrite();
+  }
+
+  private async rewrite(): Promise<void> {
+    const marks = [...this.lowWater].map(([fingerprint, mark]) => markLineOf(fingerprint, mark));
+    const live = [...this.entries].map(([key, entry]) => lineOf(...splitKey(key), entry.expiresAtMs, entry.createdAtMs));
+    await writeFileAtomic(this.path, [...marks, ...live].join(''), { mode: 0o600 });
+    await this.remember();
   }
 
   private async load(): Promise<void> {
@@ -94,17 +146,15 @@ export class ReplayStore {
     this.skippedLines = complete.filter((line) => !this.ingest(line)).length + (lines.at(-1) === '' ? 0 : 1);
     const nowMs = this.now().getTime();
     let expired = 0;
-    for (const [key, expiresAtMs] of this.entries) {
-      if (expiresAtMs < nowMs) {
+    for (const [key, entry] of this.entries) {
+      if (entry.expiresAtMs < nowMs) {
         this.entries.delete(key);
         expired++;
       }
     }
-    if (this.skippedLines > 0 || expired > 0) {
-      const compacted = [...this.entries].map(([key, expiresAtMs]) => lineOf(...splitKey(key), expiresAtMs)).join('');
-      await writeFileAtomic(this.path, compacted, { mode: 0o600 });
-    }
-    await this.remember();
+    if (this.entries.size > this.maxEntries) await this.rotate();
+    else if (this.skippedLines > 0 || expired > 0) await this.rewrite();
+    else await this.remember();
   }
 
   /** Reads whole lines appended since the last read; a replaced file is read again from the start. */
@@ -153,12 +203,25 @@ export class ReplayStore {
   /** Adds one log line; false when it is corrupt. */
   private ingest(line: string): boolean {
     const parts = line.split(' ');
-    if (parts.length !== 4) return false;
-    const [fingerprint = '', envelopeId = '', expiresAt = '', checksum = ''] = parts;
-    if (!FINGERPRINT_PATTERN.test(fingerprint) || !ENVELOPE_ID_PATTERN.test(envelopeId) || !/^\d{1,16}$/.test(expiresAt)) return false;
-    if (checksumOf(fingerprint, envelopeId, Number(expiresAt)) !== checksum) return false;
+    if (parts.length === 4 && parts[0] === MARK) {
+      const [, fingerprint = '', mark = '', checksum = ''] = parts;
+      if (!FINGERPRINT_PATTERN.test(fingerprint) || !/^\d{1,16}$/.test(mark) || crc(`${MARK} ${fingerprint} ${mark}`) !== checksum) return false;
+      this.lowWater.set(fingerprint, Math.max(this.lowWater.get(fingerprint) ?? 0, Number(mark)));
+      return true;
+    }
+    if (parts.length !== 4 && parts.length !== 5) return false;
+    const checksum = parts.at(-1) ?? '';
+    const [fingerprint = '', envelopeId = '', expiresAt = '', createdAt = '0'] = parts.slice(0, -1);
+    if (!FINGERPRINT_PATTERN.test(fingerprint) || !ENVELOPE_ID_PATTERN.test(envelopeId) || !/^\d{1,16}$/.test(expiresAt) || !/^\d{1,16}$/.test(createdAt)) {
+      return false;
+    }
+    if (crc(parts.slice(0, -1).join(' ')) !== checksum) return false;
     const key = keyOf(fingerprint, envelopeId);
-    this.entries.set(key, Math.max(this.entries.get(key) ?? 0, Number(expiresAt)));
+    const previous = this.entries.get(key);
+    this.entries.set(key, {
+      expiresAtMs: Math.max(previous?.expiresAtMs ?? 0, Number(expiresAt)),
+      createdAtMs: Math.max(previous?.createdAtMs ?? 0, Number(createdAt)),
+    });
     return true;
   }
 }
@@ -172,10 +235,18 @@ function splitKey(key: string): [string, string] {
   return [fingerprint, envelopeId];
 }
 
-function lineOf(fingerprint: string, envelopeId: string, expiresAtMs: number): string {
-  return `${fingerprint} ${envelopeId} ${expiresAtMs} ${checksumOf(fingerprint, envelopeId, expiresAtMs)}\n`;
+const MARK = 'LWM';
+
+function lineOf(fingerprint: string, envelopeId: string, expiresAtMs: number, createdAtMs: number): string {
+  const fields = `${fingerprint} ${envelopeId} ${expiresAtMs} ${createdAtMs}`;
+  return `${fields} ${crc(fields)}\n`;
 }
 
-function checksumOf(fingerprint: string, envelopeId: string, expiresAtMs: number): string {
-  return crc32(`${fingerprint} ${envelopeId} ${expiresAtMs}`).toString(16).padStart(8, '0');
+function markLineOf(fingerprint: string, mark: number): string {
+  const fields = `${MARK} ${fingerprint} ${mark}`;
+  return `${fields} ${crc(fields)}\n`;
+}
+
+function crc(text: string): string {
+  return crc32(text).toString(16).padStart(8, '0');
 }

@@ -1,5 +1,5 @@
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { ReplayStore } from '../../src/store/index.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
@@ -86,5 +86,54 @@ describe('ReplayStore', () => {
     const store = await ReplayStore.open(await logPath());
     await expect(store.add('not a fingerprint', ids[0]!, inOneHour())).rejects.toThrow(TypeError);
     await expect(store.add(alice, 'x y', inOneHour())).rejects.toThrow(TypeError);
+  });
+});
+
+describe('ReplayStore bounds (rotation + low-water mark)', () => {
+  const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute));
+  const id = (index: number) => `${String(index).padStart(8, '0')}-1111-4111-8111-111111111111`;
+
+  test('past maxEntries the older half is evicted; what it covered still counts as seen, across a reopen', async () => {
+    const path = await logPath();
+    const store = await ReplayStore.open(path, { maxEntries: 10 });
+    for (let index = 1; index <= 11; index++) await store.add(alice, id(index), inOneHour(), at(index));
+    expect(store.size).toBeLessThanOrEqual(10);
+    expect(store.lowWaterMark(alice)).toBe(at(5).getTime());
+    // Evicted, yet a replay of it (same signed created_at) is still refused.
+    expect(await store.has(alice, id(2), at(2))).toBe(true);
+    // Never seen, but created before the mark: refused too (eviction must not reopen replays).
+    expect(await store.has(alice, id(99), at(4))).toBe(true);
+    // After the mark and never seen: new.
+    expect(await store.has(alice, id(98), at(6))).toBe(false);
+    // Marks are per sender.
+    expect(await store.has(bob, id(2), at(2))).toBe(false);
+
+    const reopened = await ReplayStore.open(path, { maxEntries: 10 });
+    expect(reopened.lowWaterMark(alice)).toBe(at(5).getTime());
+    expect(await reopened.has(alice, id(3), at(3))).toBe(true);
+    expect(await reopened.has(alice, id(11), at(11))).toBe(true);
+    expect(reopened.corruptLines).toBe(0);
+  });
+
+  test('a restored older copy of the log (a backup) keeps refusing what its mark and entries cover (R14)', async () => {
+    const path = await logPath();
+    const store = await ReplayStore.open(path, { maxEntries: 4 });
+    for (let index = 1; index <= 5; index++) await store.add(alice, id(index), inOneHour(), at(index));
+    const backup = await readFile(path);
+    for (let index = 6; index <= 9; index++) await store.add(alice, id(index), inOneHour(), at(index));
+    await writeFile(path, backup);
+    const restored = await ReplayStore.open(path, { maxEntries: 4 });
+    for (let index = 1; index <= 5; index++) expect(await restored.has(alice, id(index), at(index))).toBe(true);
+  });
+
+  test('lines of the earlier four-field format are still read', async () => {
+    const path = await logPath();
+    const { crc32 } = await import('node:zlib');
+    const fields = `${alice} ${ids[0]} ${Date.now() + 3600_000}`;
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, `${fields} ${crc32(fields).toString(16).padStart(8, '0')}\n`);
+    const store = await ReplayStore.open(path);
+    expect(await store.has(alice, ids[0]!)).toBe(true);
+    expect(store.corruptLines).toBe(0);
   });
 });
