@@ -30,7 +30,24 @@ export function booleanOption() {
   );
 }
 
-export function parseConfig<TSchema extends v.GenericSchema>(transportId: string, schema: TSchema, raw: unknown): v.InferOutput<TSchema> {
+/**
+ * Validates `raw` against `schema`. `renamedKeys` maps keys the transport no longer takes to
+ * their new names, so a stale config gets told which key to write instead (never silently aliased).
+ */
+export function parseConfig<TSchema extends v.GenericSchema>(
+  transportId: string,
+  schema: TSchema,
+  raw: unknown,
+  renamedKeys: Readonly<Record<string, string>> = {},
+): v.InferOutput<TSchema> {
+  if (typeof raw === 'object' && raw !== null) {
+    const renamed = Object.keys(raw).find((key) => Object.hasOwn(renamedKeys, key));
+    if (renamed !== undefined) {
+      throw new ConfigError(ErrorCode.ConfigInvalid, `transport "${transportId}": ${renamed} was renamed: use ${renamedKeys[renamed]} instead`, {
+        field: renamed,
+      });
+    }
+  }
   const result = v.safeParse(schema, raw);
   if (result.success) return result.output;
   const issue = result.issues[0];

@@ -20,8 +20,8 @@ const localPath = v.pipe(
 );
 
 /**
- * Raw config, as it comes from YAML or `--set KEY=VALUE`. Keys are snake_case like
- * OpenSSH's own words (known_hosts). There is deliberately no password option: keys only.
+ * Raw config, as it comes from YAML or `--set KEY=VALUE`. Keys are camelCase like every
+ * transport's. There is deliberately no password option: keys only.
  */
 export const configSchema = v.strictObject({
   name: v.optional(v.pipe(v.string(), v.regex(TRANSPORT_NAME_PATTERN, 'must be a transport name'))),
@@ -29,26 +29,39 @@ export const configSchema = v.strictObject({
   /** The private key to log in with (OpenSSH or PEM format, unencrypted, mode 0600 like ssh demands). */
   identity: localPath,
   /** An OpenSSH known_hosts file that must list every server this transport connects to. */
-  known_hosts: v.optional(localPath),
-  /** Instead of known_hosts: the one server key accepted, as `ssh-keygen -lf` prints it (SHA256:...). */
-  host_key: v.optional(v.pipe(v.string('must be a fingerprint'), v.trim(), v.regex(HOST_KEY_FINGERPRINT_PATTERN, 'must look like SHA256:<43 base64 characters>'))),
-  /** Accept and record the key of a host known_hosts does not list yet. A changed key is refused regardless. */
-  trust_on_first_use: v.optional(booleanOption(), false),
+  knownHosts: v.optional(localPath),
+  /** Instead of knownHosts: the one server key accepted, as `ssh-keygen -lf` prints it (SHA256:...). */
+  hostKey: v.optional(v.pipe(v.string('must be a fingerprint'), v.trim(), v.regex(HOST_KEY_FINGERPRINT_PATTERN, 'must look like SHA256:<43 base64 characters>'))),
+  /** Accept and record the key of a host the knownHosts file does not list yet. A changed key is refused regardless. */
+  trustOnFirstUse: v.optional(booleanOption(), false),
   /** The remote folder this transport receives from: `user@host[:port]:/path`. Without it, the transport only sends. */
   pull: v.optional(v.pipe(v.string('must be an address'), v.trim())),
   /** Longest wait for TCP connect + SSH handshake + authentication. */
-  connect_timeout_ms: v.optional(numberOption(100, 300_000), 10_000),
+  connectTimeoutMs: v.optional(numberOption(100, 300_000), 10_000),
   /** Longest wait for one SFTP request; the connection is dropped after it, as it may be wedged. */
-  operation_timeout_ms: v.optional(numberOption(100, 600_000), 30_000),
+  operationTimeoutMs: v.optional(numberOption(100, 600_000), 30_000),
   /** A connection unused this long is closed. 0 closes it as soon as nothing uses it. */
-  idle_timeout_ms: v.optional(numberOption(0, 3_600_000), 30_000),
+  idleTimeoutMs: v.optional(numberOption(0, 3_600_000), 30_000),
   /** How often subscribe() looks at the pull folder. */
-  poll_interval_ms: v.optional(numberOption(50, 3_600_000), 2000),
+  pollIntervalMs: v.optional(numberOption(50, 3_600_000), 2000),
   /** Larger envelopes are refused on send, and left alone (not read) in the pull folder. */
-  max_envelope_bytes: v.optional(numberOption(1, DEFAULT_MAX_ENVELOPE_BYTES), DEFAULT_MAX_ENVELOPE_BYTES),
+  maxEnvelopeBytes: v.optional(numberOption(1, DEFAULT_MAX_ENVELOPE_BYTES), DEFAULT_MAX_ENVELOPE_BYTES),
   /** What the router should expect from send() to readable at the other end: the reader's poll interval. */
-  expected_latency_ms: v.optional(numberOption(0, 86_400_000), 5000),
+  expectedLatencyMs: v.optional(numberOption(0, 86_400_000), 5000),
 });
+
+/** The snake_case keys this transport took before all transports settled on camelCase. */
+const RENAMED_KEYS: Record<string, string> = {
+  known_hosts: 'knownHosts',
+  host_key: 'hostKey',
+  trust_on_first_use: 'trustOnFirstUse',
+  connect_timeout_ms: 'connectTimeoutMs',
+  operation_timeout_ms: 'operationTimeoutMs',
+  idle_timeout_ms: 'idleTimeoutMs',
+  poll_interval_ms: 'pollIntervalMs',
+  max_envelope_bytes: 'maxEnvelopeBytes',
+  expected_latency_ms: 'expectedLatencyMs',
+};
 
 export type SshTransportInit = v.InferInput<typeof configSchema>;
 
@@ -68,21 +81,21 @@ export interface SshTransportOptions {
 }
 
 export function parseSshOptions(raw: unknown): SshTransportOptions {
-  const config = parseConfig(SSH_TRANSPORT_ID, configSchema, raw);
+  const config = parseConfig(SSH_TRANSPORT_ID, configSchema, raw, RENAMED_KEYS);
   const invalid = (field: string, message: string) =>
     new ConfigError(ErrorCode.ConfigInvalid, `transport "${SSH_TRANSPORT_ID}": ${field} ${message}`, { field });
 
-  if (config.known_hosts !== undefined && config.host_key !== undefined) {
-    throw invalid('host_key', 'and known_hosts are alternatives: set one of them');
+  if (config.knownHosts !== undefined && config.hostKey !== undefined) {
+    throw invalid('hostKey', 'and knownHosts are alternatives: set one of them');
   }
   let hostKeyPolicy: HostKeyPolicy;
-  if (config.host_key !== undefined) {
-    if (config.trust_on_first_use) throw invalid('trust_on_first_use', 'needs known_hosts (the file to record keys in), not a pinned host_key');
-    hostKeyPolicy = { kind: 'pinned', fingerprint: config.host_key };
-  } else if (config.known_hosts !== undefined) {
-    hostKeyPolicy = { kind: 'known-hosts', path: config.known_hosts, trustOnFirstUse: config.trust_on_first_use };
+  if (config.hostKey !== undefined) {
+    if (config.trustOnFirstUse) throw invalid('trustOnFirstUse', 'needs knownHosts (the file to record keys in), not a pinned hostKey');
+    hostKeyPolicy = { kind: 'pinned', fingerprint: config.hostKey };
+  } else if (config.knownHosts !== undefined) {
+    hostKeyPolicy = { kind: 'known-hosts', path: config.knownHosts, trustOnFirstUse: config.trustOnFirstUse };
   } else {
-    throw invalid('known_hosts', 'is required (or host_key=SHA256:...): host keys are always checked, never trusted blindly');
+    throw invalid('knownHosts', 'is required (or hostKey=SHA256:...): host keys are always checked, never trusted blindly');
   }
 
   let pull: SshAddress | undefined;
@@ -96,12 +109,12 @@ export function parseSshOptions(raw: unknown): SshTransportOptions {
     identity: config.identity,
     hostKeyPolicy,
     pull,
-    connectTimeoutMs: config.connect_timeout_ms,
-    operationTimeoutMs: config.operation_timeout_ms,
-    idleTimeoutMs: config.idle_timeout_ms,
-    pollIntervalMs: config.poll_interval_ms,
-    maxEnvelopeBytes: config.max_envelope_bytes,
-    expectedLatencyMs: config.expected_latency_ms,
+    connectTimeoutMs: config.connectTimeoutMs,
+    operationTimeoutMs: config.operationTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    pollIntervalMs: config.pollIntervalMs,
+    maxEnvelopeBytes: config.maxEnvelopeBytes,
+    expectedLatencyMs: config.expectedLatencyMs,
   };
   if (config.name !== undefined) options.name = config.name;
   if (config.priority !== undefined) options.priority = config.priority;

@@ -59,7 +59,7 @@ export async function checkHostKey(check: HostKeyCheck, blob: Buffer): Promise<S
           transport,
           'host-key-unknown',
           `${endpoint} presented host key ${type} ${fingerprint}, which ${policy.path} does not list: refusing. ` +
-            'Check the fingerprint with the server admin, then add it (ssh-keyscan) or pin it with host_key=',
+            'Check the fingerprint with the server admin, then add it (ssh-keyscan) or pin it with hostKey=',
         );
       }
       try {

@@ -3,7 +3,7 @@
  * (atomic rename, the same layout as @skcomm/transport-file), and receives by pulling
  * from a remote folder. Key-based login, host keys always checked.
  *
- *   const transport = ssh({ identity: '~/.ssh/skcomm_ed25519', known_hosts: '~/.ssh/known_hosts',
+ *   const transport = ssh({ identity: '~/.ssh/skcomm_ed25519', knownHosts: '~/.ssh/known_hosts',
  *                           pull: 'me@mail.example.org:/srv/skcomm/me' })({ selfFingerprint, logger });
  *   await transport.send(bytes, { fingerprint, address: 'lumina@mail.example.org:/srv/skcomm/lumina' });
  */

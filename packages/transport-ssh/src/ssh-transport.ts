@@ -149,7 +149,7 @@ export class SshTransport implements Transport {
     }
   }
 
-  /** Polls the pull folder every poll_interval_ms and pushes what is there; uncommitted files are pushed again later. */
+  /** Polls the pull folder every pollIntervalMs and pushes what is there; uncommitted files are pushed again later. */
   subscribe(onEnvelope: Subscriber): () => void {
     return this.poller.subscribe(onEnvelope);
   }

@@ -71,7 +71,7 @@ describe('authentication', () => {
     const port = (silent.address() as { port: number }).port;
     try {
       const { host } = sharedServer();
-      const transport = await transportOn(host, port, { connect_timeout_ms: 300 });
+      const transport = await transportOn(host, port, { connectTimeoutMs: 300 });
       await transport.start();
       const error = await rejection(transport.send(envelopeFor().bytes, { fingerprint: FINGERPRINT_B, address: addressOn(host, port, '/srv/inbox') }));
       expectFailure(error, 'timeout', true);
@@ -89,10 +89,10 @@ describe('config', () => {
   it('parses --set strings into options, with defaults', () => {
     const options = plugin.parseOptions({
       identity,
-      known_hosts: '/home/me/.ssh/known_hosts',
-      trust_on_first_use: 'true',
+      knownHosts: '/home/me/.ssh/known_hosts',
+      trustOnFirstUse: 'true',
       pull: 'me@mail.example.org:2222:/srv/skcomm/me/',
-      connect_timeout_ms: '5000',
+      connectTimeoutMs: '5000',
     });
     expect(options).toEqual({
       identity,
@@ -109,15 +109,15 @@ describe('config', () => {
 
   it.each([
     [{}, 'identity', /is required/],
-    [{ identity }, 'known_hosts', /host keys are always checked/],
-    [{ identity, known_hosts: '/k', host_key: `SHA256:${'A'.repeat(43)}` }, 'host_key', /alternatives/],
-    [{ identity, host_key: 'MD5:aa:bb' }, 'host_key', /SHA256:/],
-    [{ identity, host_key: `SHA256:${'A'.repeat(43)}`, trust_on_first_use: true }, 'trust_on_first_use', /needs known_hosts/],
-    [{ identity, known_hosts: '/k', pull: 'me@host:inbox' }, 'pull', /must be absolute/],
-    [{ identity, known_hosts: '/k', pull: 'me@host:/a/../b' }, 'pull', /"\.\." segment/],
-    [{ identity: 'relative', known_hosts: '/k' }, 'identity', /absolute path/],
-    [{ identity, known_hosts: '/k', password: 'hunter2' }, 'password', /not an option/],
-    [{ identity, known_hosts: '/k', idle_timeout_ms: -1 }, 'idle_timeout_ms', /at least 0/],
+    [{ identity }, 'knownHosts', /host keys are always checked/],
+    [{ identity, knownHosts: '/k', hostKey: `SHA256:${'A'.repeat(43)}` }, 'hostKey', /alternatives/],
+    [{ identity, hostKey: 'MD5:aa:bb' }, 'hostKey', /SHA256:/],
+    [{ identity, hostKey: `SHA256:${'A'.repeat(43)}`, trustOnFirstUse: true }, 'trustOnFirstUse', /needs known_hosts/],
+    [{ identity, knownHosts: '/k', pull: 'me@host:inbox' }, 'pull', /must be absolute/],
+    [{ identity, knownHosts: '/k', pull: 'me@host:/a/../b' }, 'pull', /"\.\." segment/],
+    [{ identity: 'relative', knownHosts: '/k' }, 'identity', /absolute path/],
+    [{ identity, knownHosts: '/k', password: 'hunter2' }, 'password', /not an option/],
+    [{ identity, knownHosts: '/k', idleTimeoutMs: -1 }, 'idleTimeoutMs', /at least 0/],
   ])('rejects %j with a ConfigError naming %s', (raw, field, message) => {
     try {
       plugin.parseOptions(raw);
@@ -131,7 +131,7 @@ describe('config', () => {
 
   it('declares honest traits', async () => {
     const { host, port } = sharedServer();
-    const transport = plugin.create({ ...plugin.parseOptions({ identity: host.identityPath, known_hosts: await knownHostsFile(host, port) }), name: 'mailhost', priority: 5 }, {
+    const transport = plugin.create({ ...plugin.parseOptions({ identity: host.identityPath, knownHosts: await knownHostsFile(host, port) }), name: 'mailhost', priority: 5 }, {
       selfFingerprint: FINGERPRINT_B,
       logger: { debug() {}, info() {}, warn() {}, error() {} },
     });

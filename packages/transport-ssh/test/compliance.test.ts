@@ -19,8 +19,8 @@ function sshFixture(): ComplianceFixture {
       const folderOfA = await remoteInbox(host, FINGERPRINT_A);
       const folderOfB = await remoteInbox(host, FINGERPRINT_B);
       return {
-        a: await transportOn(host, server.port, { pullFolder: folderOfA, poll_interval_ms: 50 }),
-        b: await transportOn(host, server.port, { pullFolder: folderOfB, poll_interval_ms: 50 }),
+        a: await transportOn(host, server.port, { pullFolder: folderOfA, pollIntervalMs: 50 }),
+        b: await transportOn(host, server.port, { pullFolder: folderOfB, pollIntervalMs: 50 }),
         fingerprintOfA: FINGERPRINT_A,
         fingerprintOfB: FINGERPRINT_B,
         addressOfA: addressOn(host, server.port, folderOfA),

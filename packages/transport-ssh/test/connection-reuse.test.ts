@@ -44,7 +44,7 @@ describe('connection reuse', () => {
   });
 
   it('closes an idle connection and logs in again on the next use', async () => {
-    const { transport, send } = await transportWithInbox({ idle_timeout_ms: 100 });
+    const { transport, send } = await transportWithInbox({ idleTimeoutMs: 100 });
     await send();
     await until(() => disconnects() === 1);
     await send();
@@ -52,8 +52,8 @@ describe('connection reuse', () => {
     await transport.stop();
   });
 
-  it('with idle_timeout_ms=0, closes each connection as soon as nothing uses it', async () => {
-    const { transport, send } = await transportWithInbox({ idle_timeout_ms: 0 });
+  it('with idleTimeoutMs=0, closes each connection as soon as nothing uses it', async () => {
+    const { transport, send } = await transportWithInbox({ idleTimeoutMs: 0 });
     for (let index = 0; index < 3; index++) await send();
     await until(() => disconnects() === 3);
     expect(logins()).toBe(3);

@@ -33,14 +33,14 @@ async function sendWith(init: Parameters<typeof transportOn>[2]) {
 describe('host key checking', () => {
   it('accepts the host known_hosts lists', async () => {
     const { host, port } = sharedServer();
-    const outcome = await sendWith({ known_hosts: await knownHostsFile(host, port) });
+    const outcome = await sendWith({ knownHosts: await knownHostsFile(host, port) });
     expect(outcome.error).toBeUndefined();
     expect(outcome.created).toBe(true);
   });
 
   it('refuses an unknown host, non-retryably, before logging in or writing anything', async () => {
     const { host, port } = sharedServer();
-    const outcome = await sendWith({ known_hosts: await knownHostsFile(host, port, `[127.0.0.1]:${port + 1} ${host.hostPublicKey}\n`) });
+    const outcome = await sendWith({ knownHosts: await knownHostsFile(host, port, `[127.0.0.1]:${port + 1} ${host.hostPublicKey}\n`) });
     const error = expectFailure(outcome.error, 'host-key-unknown', false);
     expect(error.message).toContain(host.hostKeyFingerprint);
     expect(outcome.created).toBe(false);
@@ -48,13 +48,13 @@ describe('host key checking', () => {
 
   it('treats a missing known_hosts file as listing nobody', async () => {
     const { host } = sharedServer();
-    const outcome = await sendWith({ known_hosts: `${host.directory}/no-such-known_hosts` });
+    const outcome = await sendWith({ knownHosts: `${host.directory}/no-such-known_hosts` });
     expectFailure(outcome.error, 'host-key-unknown', false);
   });
 
   it('refuses a changed host key, non-retryably', async () => {
     const { host, port } = sharedServer();
-    const outcome = await sendWith({ known_hosts: await knownHostsFile(host, port, `[127.0.0.1]:${port} ${otherKey()}\n`) });
+    const outcome = await sendWith({ knownHosts: await knownHostsFile(host, port, `[127.0.0.1]:${port} ${otherKey()}\n`) });
     const error = expectFailure(outcome.error, 'host-key-changed', false);
     expect(error.message).toMatch(/someone in the middle/);
     expect(outcome.created).toBe(false);
@@ -63,14 +63,14 @@ describe('host key checking', () => {
 
   it('refuses a revoked host key even when it is also listed', async () => {
     const { host, port } = sharedServer();
-    const outcome = await sendWith({ known_hosts: await knownHostsFile(host, port, `@revoked * ${host.hostPublicKey}\n${knownHostsLine(host, port)}`) });
+    const outcome = await sendWith({ knownHosts: await knownHostsFile(host, port, `@revoked * ${host.hostPublicKey}\n${knownHostsLine(host, port)}`) });
     expectFailure(outcome.error, 'host-key-revoked', false);
   });
 
   it('accepts the pinned fingerprint and refuses any other', async () => {
-    expect((await sendWith({ host_key: sharedServer().host.hostKeyFingerprint })).error).toBeUndefined();
+    expect((await sendWith({ hostKey: sharedServer().host.hostKeyFingerprint })).error).toBeUndefined();
     const wrong = hostKeyFingerprint(publicKeyBlob(otherKey()));
-    const outcome = await sendWith({ host_key: wrong });
+    const outcome = await sendWith({ hostKey: wrong });
     expect(expectFailure(outcome.error, 'host-key-changed', false).message).toContain(wrong);
     expect(outcome.created).toBe(false);
   });
@@ -79,7 +79,7 @@ describe('host key checking', () => {
     const { host, port } = sharedServer();
     const path = await knownHostsFile(host, port, '');
     const logger = recordingLogger();
-    const first = await transportOn(host, port, { known_hosts: path, trust_on_first_use: true }, logger);
+    const first = await transportOn(host, port, { knownHosts: path, trustOnFirstUse: true }, logger);
     await first.start();
     const inbox = await remoteInbox(host);
     await first.send(envelopeFor().bytes, { fingerprint: FINGERPRINT_B, address: addressOn(host, port, inbox) });
@@ -88,7 +88,7 @@ describe('host key checking', () => {
     expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringMatching(/first use/) }));
 
     const changed = await knownHostsFile(host, port, `[127.0.0.1]:${port} ${otherKey()}\n`);
-    const outcome = await sendWith({ known_hosts: changed, trust_on_first_use: true });
+    const outcome = await sendWith({ knownHosts: changed, trustOnFirstUse: true });
     expectFailure(outcome.error, 'host-key-changed', false);
     expect(await readFile(changed, 'utf8')).not.toContain(host.hostPublicKey);
   });

@@ -35,7 +35,7 @@ describe('remote folder errors', () => {
 
   it('refuses envelopes it cannot carry before connecting', async () => {
     const { host, port } = sharedServer();
-    const transport = await transportOn(host, port, { max_envelope_bytes: 1000 });
+    const transport = await transportOn(host, port, { maxEnvelopeBytes: 1000 });
     await transport.start();
     const address = addressOn(host, port, '/nowhere');
     expect(expectFailure(await rejection(transport.send(envelopeFor(FINGERPRINT_B, { totalBytes: 1001 }).bytes, { fingerprint: FINGERPRINT_B, address })), 'envelope', false).code).toBe(

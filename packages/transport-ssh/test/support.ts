@@ -50,7 +50,7 @@ export async function transportOn(host: TestSshHost, port: number, init: Endpoin
   const { pullFolder, ...rest } = init;
   const config: SshTransportInit = {
     identity: host.identityPath,
-    ...(rest.host_key === undefined ? { known_hosts: await knownHostsFile(host, port) } : {}),
+    ...(rest.hostKey === undefined ? { knownHosts: await knownHostsFile(host, port) } : {}),
     ...(pullFolder === undefined ? {} : { pull: addressOn(host, port, pullFolder) }),
     ...rest,
   };

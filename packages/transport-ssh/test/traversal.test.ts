@@ -113,7 +113,7 @@ describe('pulling from a folder with planted entries', () => {
     await writeFile(join(inbox, `${good.envelopeId}.skc.json`), good.bytes);
 
     const logger = recordingLogger();
-    const transport = await transportOn(host, port, { pullFolder: inbox, max_envelope_bytes: 4096 }, logger);
+    const transport = await transportOn(host, port, { pullFolder: inbox, maxEnvelopeBytes: 4096 }, logger);
     await transport.start();
     const before = await tree(inbox);
     const arrived = await transport.receive();
