@@ -16,11 +16,7 @@
  *
  * Adding a job: write jobs/<thing>.mjs with lib.mjs's params()/measure()/report()
  * (throughput) or reuse jobs/spawn.mjs (anything that is "run this command"), add an
- * entry below, and pair it with a raw baseline in `ratios`. Planned next:
- *   e2e.file.seq / e2e.file.x16: Agent send -> file transport -> Agent receive
- *     (target >= 600 msg/s), paired with seal.bare-b and open.bare-b of the same
- *     round (harmonic seal+open: 1/(1/seal + 1/open)) and with a bare write+fsync+rename
- *     job, so the ratio shows crypto vs filesystem vs SKComm's own code.
+ * entry below, and pair it with a raw baseline in `ratios`.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -513,4 +509,29 @@ ratios.push({ section: 'syncthing latency (lower is better)', num: 'sync.syncthi
     ratios.push({ section: `webrtc, ${label}`, num: `webrtc.transport.${mode}`, den: `webrtc.raw.${mode}`, reading: 'skcomm webrtc transport vs bare werift echo' });
   }
   ratios.push({ section: 'webrtc, 16 in flight', num: 'webrtc.e2e.x16', den: 'seal.core.x16', reading: 'e2e vs sealing alone (crypto-bound)' });
+}
+
+// ---------------------------------------------------------------- end to end over a shared folder (jobs/file-e2e.mjs)
+{
+  const section = 'end to end over the file transport';
+  for (const { mode, inflight, label } of MODES) {
+    jobs.push(
+      {
+        name: `e2e.file.agent.${mode}`,
+        group: 'e2e',
+        file: 'file-e2e.mjs',
+        params: { inflight, variant: 'agent' },
+        what: `Agent.send -> file -> Agent.receive (outbox, inbox, replay, signed ack back), ${label}`,
+        target: { min: 600 },
+      },
+      {
+        name: `e2e.file.bare.${mode}`,
+        group: 'e2e',
+        file: 'file-e2e.mjs',
+        params: { inflight, variant: 'bare' },
+        what: `bare chain: openpgp seal + write/fsync/rename, list/read/open/unlink, ${label}`,
+      },
+    );
+    ratios.push({ section, num: `e2e.file.agent.${mode}`, den: `e2e.file.bare.${mode}`, reading: `SKComm end to end vs the bare NNCP-style chain, ${label}` });
+  }
 }

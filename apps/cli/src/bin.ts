@@ -70,7 +70,7 @@ transport
   .command('add <name>')
   .description('configure a transport, e.g. `skcomm transport add file --set root=/shared/collab`')
   .option('--package <pkg>', 'npm package that provides it (default: @skcomm/transport-<name>)')
-  .option('--priority <n>', 'lower is tried first (default 100)')
+  .option('--priority <n>', "lower is tried first (default: the transport package's own)")
   .option('--set <key=value>', 'transport option, repeatable', collect)
   .action(lazy(() => import('./commands/transport-add.js')));
 transport.command('list').description('list configured transports').action(lazy(() => import('./commands/transport-list.js')));

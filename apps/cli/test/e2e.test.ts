@@ -196,10 +196,24 @@ describe('skcomm failures: non-zero exit and a one-line reason', () => {
 });
 
 describe('skcomm demo', () => {
-  it('runs two agents with a failover and a rejected forgery', async () => {
-    const result = await skcommJson(['demo']);
-    expect(result.delivered.map((entry: { transport: string }) => entry.transport)).toEqual(['usb', 'sync', 'sync']);
-    expect(result.delivered.every((entry: { verified: boolean; encrypted: boolean }) => entry.verified && entry.encrypted)).toBe(true);
-    expect(result.rejected).toEqual([expect.objectContaining({ code: 'E_SIGNATURE_INVALID' })]);
+  it('runs two agents through a real relay, fails over to the shared folder when it stops, and rejects a forgery', async () => {
+    // The demo's own relay must use real CapAuth even when the environment asks for dev auth.
+    const result = await skcommJson(['demo'], { env: { SKCOMM_DEV_AUTH: '1' } });
+    expect(result.relay).toMatchObject({ url: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+$/), auth: 'capauth' });
+    type Delivered = { envelope_id: string; transport: string; acked_via: string; state: string; verified: boolean; encrypted: boolean; attempts: Array<{ transport: string; outcome: string }> };
+    const delivered: Delivered[] = result.delivered;
+    // Received via, and acked via: the relay first, the shared folder once the relay is stopped.
+    expect(delivered.map((entry) => [entry.transport, entry.acked_via])).toEqual([
+      ['relay', 'relay'],
+      ['folder', 'folder'],
+      ['folder', 'folder'],
+    ]);
+    expect(delivered.every((entry) => entry.state === 'delivered' && entry.verified && entry.encrypted)).toBe(true);
+    expect(delivered[1]?.envelope_id).toBe(result.relay.stopped_before);
+    // The message after the stop tried the relay first and did not get through it.
+    const afterStop = delivered[1]?.attempts ?? [];
+    expect(afterStop.map((attempt) => attempt.transport)).toEqual(['relay', 'folder']);
+    expect(afterStop[0]?.outcome).not.toBe('handed-off');
+    expect(result.rejected).toEqual([expect.objectContaining({ code: 'E_SIGNATURE_INVALID', transport: 'folder' })]);
   });
 });

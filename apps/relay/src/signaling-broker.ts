@@ -7,6 +7,8 @@
 import { encodeSignalIn, encodeSignalUnreachable, SignalFailure } from '@skcomm/relay-protocol';
 import type { WebSocket } from 'ws';
 
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
 export class SignalingBroker {
   private readonly connections = new Map<string, Set<WebSocket>>();
 
@@ -28,7 +30,7 @@ export class SignalingBroker {
 
   /**
    * Forwards `payload` from the authenticated `sender` to every signaling connection of
-   * `recipient`; false (and the sender told so) when it has none.
+   * `recipient`; false (and the sender told so) when it has none that is keeping up.
    */
   forward(sender: string, recipient: string, payload: Uint8Array, from: WebSocket): boolean {
     const targets = this.connections.get(recipient);
@@ -37,8 +39,15 @@ export class SignalingBroker {
       return false;
     }
     const frame = encodeSignalIn(sender, payload);
-    for (const socket of targets) socket.send(frame, { binary: true });
-    return true;
+    let forwarded = false;
+    for (const socket of targets) {
+      // A recipient that does not read its signals is not buffered for without bound.
+      if (socket.bufferedAmount > MAX_BUFFERED_BYTES) continue;
+      socket.send(frame, { binary: true });
+      forwarded = true;
+    }
+    if (!forwarded) this.refuse(from, recipient, SignalFailure.NotConnected);
+    return forwarded;
   }
 
   refuse(from: WebSocket, recipient: string, reason: SignalFailure): void {

@@ -112,7 +112,7 @@ describe('config', () => {
     [{ identity }, 'knownHosts', /host keys are always checked/],
     [{ identity, knownHosts: '/k', hostKey: `SHA256:${'A'.repeat(43)}` }, 'hostKey', /alternatives/],
     [{ identity, hostKey: 'MD5:aa:bb' }, 'hostKey', /SHA256:/],
-    [{ identity, hostKey: `SHA256:${'A'.repeat(43)}`, trustOnFirstUse: true }, 'trustOnFirstUse', /needs known_hosts/],
+    [{ identity, hostKey: `SHA256:${'A'.repeat(43)}`, trustOnFirstUse: true }, 'trustOnFirstUse', /needs knownHosts/],
     [{ identity, knownHosts: '/k', pull: 'me@host:inbox' }, 'pull', /must be absolute/],
     [{ identity, knownHosts: '/k', pull: 'me@host:/a/../b' }, 'pull', /"\.\." segment/],
     [{ identity: 'relative', knownHosts: '/k' }, 'identity', /absolute path/],
@@ -126,6 +126,27 @@ describe('config', () => {
       expect(ConfigError.hasCode(error, ErrorCode.ConfigInvalid)).toBe(true);
       expect((error as ConfigError).field).toBe(field);
       expect((error as ConfigError).message).toMatch(message);
+    }
+  });
+
+  it.each([
+    ['known_hosts', 'knownHosts'],
+    ['host_key', 'hostKey'],
+    ['trust_on_first_use', 'trustOnFirstUse'],
+    ['connect_timeout_ms', 'connectTimeoutMs'],
+    ['operation_timeout_ms', 'operationTimeoutMs'],
+    ['idle_timeout_ms', 'idleTimeoutMs'],
+    ['poll_interval_ms', 'pollIntervalMs'],
+    ['max_envelope_bytes', 'maxEnvelopeBytes'],
+    ['expected_latency_ms', 'expectedLatencyMs'],
+  ])('refuses the old key %s, naming %s to use instead', (oldKey, newKey) => {
+    try {
+      plugin.parseOptions({ identity, knownHosts: '/k', [oldKey]: '1' });
+      expect.unreachable('parseOptions accepted a renamed key');
+    } catch (error) {
+      expect(ConfigError.hasCode(error, ErrorCode.ConfigInvalid)).toBe(true);
+      expect((error as ConfigError).field).toBe(oldKey);
+      expect((error as ConfigError).message).toContain(`use ${newKey} instead`);
     }
   });
 

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, normalize } from 'node:path';
 import * as v from 'valibot';
+import { ConfigError, ErrorCode } from '@skcomm/core';
 import { configSchema as fileConfigSchema, booleanOption, numberOption, parseConfig } from '@skcomm/transport-file';
 
 export const SYNCTHING_TRANSPORT_ID = 'syncthing';
@@ -58,10 +59,10 @@ export const configSchema = v.pipe(
     expectedLatencyMs: v.optional(numberOption(0, 86_400_000), DEFAULT_EXPECTED_LATENCY_MS),
     /** Syncthing's GUI/REST address. */
     api: v.optional(apiUrl, DEFAULT_API_URL),
-    /** The API key itself; prefer api_key_file, which keeps it out of the transport config. */
-    api_key: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'))),
+    /** The API key itself; prefer apiKeyFile, which keeps it out of the transport config. */
+    apiKey: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'))),
     /** A file holding the API key (read on first use, surrounding white space ignored). */
-    api_key_file: v.optional(absolutePath),
+    apiKeyFile: v.optional(absolutePath),
     /** The ID of the Syncthing folder whose path is `root`. */
     folder: folderId,
     /** The peer's device ID. Without it, any other device sharing the folder counts. */
@@ -72,14 +73,26 @@ export const configSchema = v.pipe(
     requestTimeoutMs: v.optional(numberOption(100, 120_000), 5_000),
   }),
   v.forward(
-    v.check((options) => (options.api_key === undefined) !== (options.api_key_file === undefined), 'or api_key_file is required (exactly one of them)'),
-    ['api_key'],
+    v.check((options) => (options.apiKey === undefined) !== (options.apiKeyFile === undefined), 'or apiKeyFile is required (exactly one of them)'),
+    ['apiKey'],
   ),
 );
 
 export type SyncthingTransportInit = v.InferInput<typeof configSchema>;
 export type SyncthingTransportOptions = v.InferOutput<typeof configSchema>;
 
+/** The snake_case keys this transport took before all transports settled on camelCase. */
+const RENAMED_KEYS: Record<string, string> = { api_key: 'apiKey', api_key_file: 'apiKeyFile' };
+
 export function parseSyncthingOptions(raw: unknown): SyncthingTransportOptions {
+  if (typeof raw === 'object' && raw !== null) {
+    // Told, not silently aliased: a stale config names the key to write instead.
+    const renamed = Object.keys(raw).find((key) => Object.hasOwn(RENAMED_KEYS, key));
+    if (renamed !== undefined) {
+      throw new ConfigError(ErrorCode.ConfigInvalid, `transport "${SYNCTHING_TRANSPORT_ID}": ${renamed} was renamed: use ${RENAMED_KEYS[renamed]} instead`, {
+        field: renamed,
+      });
+    }
+  }
   return parseConfig(SYNCTHING_TRANSPORT_ID, configSchema, raw);
 }

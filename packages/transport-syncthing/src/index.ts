@@ -2,7 +2,7 @@
  * @skcomm/transport-syncthing: the file transport's mailbox layout inside a
  * Syncthing-shared folder, plus Syncthing's REST API for health and immediate rescans.
  *
- *   const transport = syncthing({ root: '~/Sync/skcomm', folder: 'skcomm', api_key_file: '~/.config/skcomm/syncthing-key' })({ selfFingerprint, logger });
+ *   const transport = syncthing({ root: '~/Sync/skcomm', folder: 'skcomm', apiKeyFile: '~/.config/skcomm/syncthing-key' })({ selfFingerprint, logger });
  */
 import { TRANSPORT_SPECIFICATION_VERSION, type TransportContext, type TransportPlugin } from '@skcomm/core';
 import { parseSyncthingOptions, SYNCTHING_TRANSPORT_ID, type SyncthingTransportInit, type SyncthingTransportOptions } from './config.js';

@@ -67,7 +67,7 @@ export class SyncthingTransport implements Transport {
     const api = new SyncthingApi({
       transport: this.name,
       url: options.api,
-      keys: new ApiKeySource(this.name, { key: options.api_key, file: options.api_key_file }),
+      keys: new ApiKeySource(this.name, { key: options.apiKey, file: options.apiKeyFile }),
       timeoutMs: options.requestTimeoutMs,
     });
     this.observer = new FolderObserver(api, options.folder, options.device);

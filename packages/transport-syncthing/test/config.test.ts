@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import plugin, { DEVICE_ID_PATTERN, syncthing } from '../src/index.js';
 
 const DEVICE = 'KC6J3SI-IGKDPEL-RWBZMPD-YHEYBN2-WRZMNEV-UMUUVDM-WBWORSY-GNZ2FAY';
-const minimal = { root: '/srv/sync/skcomm', folder: 'skcomm', api_key_file: '/etc/skcomm/syncthing-key' };
+const minimal = { root: '/srv/sync/skcomm', folder: 'skcomm', apiKeyFile: '/etc/skcomm/syncthing-key' };
 
 function configError(raw: Record<string, unknown>): ConfigError {
   try {
@@ -36,18 +36,29 @@ describe('config', () => {
   });
 
   it.each([
-    [{ root: '/x', folder: 'f' }, 'api_key'],
-    [{ ...minimal, api_key: 'k' }, 'api_key'],
+    [{ root: '/x', folder: 'f' }, 'apiKey'],
+    [{ ...minimal, apiKey: 'k' }, 'apiKey'],
     [{ ...minimal, folder: '' }, 'folder'],
     [{ ...minimal, device: 'KC6J3SI' }, 'device'],
     [{ ...minimal, api: 'http://192.168.1.5:8384' }, 'api'],
     [{ ...minimal, api: 'ftp://127.0.0.1' }, 'api'],
-    [{ ...minimal, api_key_file: 'relative/key' }, 'api_key_file'],
-    [{ ...minimal, apiKey: 'k' }, 'apiKey'],
+    [{ ...minimal, apiKeyFile: 'relative/key' }, 'apiKeyFile'],
+    [{ ...minimal, apiToken: 'k' }, 'apiToken'],
   ])('refuses %j naming %s', (raw, field) => {
     const error = configError(raw);
     expect(error.code).toBe(ErrorCode.ConfigInvalid);
     expect(error.field).toBe(field);
+  });
+
+  it.each([
+    ['api_key', 'apiKey'],
+    ['api_key_file', 'apiKeyFile'],
+  ])('refuses the old key %s, naming %s to use instead', (oldKey, newKey) => {
+    const error = configError({ root: minimal.root, folder: minimal.folder, [oldKey]: '/etc/skcomm/secret-key-do-not-print' });
+    expect(error.code).toBe(ErrorCode.ConfigInvalid);
+    expect(error.field).toBe(oldKey);
+    expect(error.message).toContain(`use ${newKey} instead`);
+    expect(error.message).not.toContain('secret-key-do-not-print');
   });
 
   it('allows a remote API over https only', () => {
@@ -73,7 +84,7 @@ describe('config', () => {
 
   it('never puts the API key into an error message', () => {
     const key = 'secret-key-do-not-print';
-    const error = configError({ ...minimal, api_key: key });
+    const error = configError({ ...minimal, apiKey: key });
     expect(error.message).not.toContain(key);
   });
 });

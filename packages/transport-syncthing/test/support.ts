@@ -52,7 +52,7 @@ export function transportOn(
     root: self.folder,
     folder: folderId,
     api: self.apiUrl,
-    api_key_file: self.apiKeyFile,
+    apiKeyFile: self.apiKeyFile,
     device: peer.deviceId,
     pollIntervalMs: 100,
     ...overrides,

@@ -129,7 +129,7 @@ describe('syncthing transport against real Syncthing instances', () => {
 
   it('reports a rejected API key as down and refuses to send, non-retryably, without ever showing the key', async () => {
     const wrongKey = 'not-the-key-0123456789';
-    const { a, envelope, fingerprintOfB, logger } = await twoEnds({ api_key: wrongKey, api_key_file: undefined });
+    const { a, envelope, fingerprintOfB, logger } = await twoEnds({ apiKey: wrongKey, apiKeyFile: undefined });
     const health = await a.healthCheck();
     expect(health).toMatchObject({ status: 'down' });
     expect(health.detail).toMatch(/API key was rejected \(HTTP 403\)/);

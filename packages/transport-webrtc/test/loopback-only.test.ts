@@ -13,6 +13,7 @@ import { parseWebrtcOptions } from '../src/config.js';
 import { filterCandidates } from '../src/ice-config.js';
 import { decodeSignalMessage } from '../src/signal-message.js';
 import type { WebrtcTransport } from '../src/webrtc-transport.js';
+import { startStunResponder } from './stun-responder.js';
 import { type Broker, startBroker, testIdentities, transportFor, waitFor } from './support.js';
 
 let broker: Broker | undefined;
@@ -99,5 +100,24 @@ describe('loopback only', () => {
     expect(loopback.split('\r\n')).toEqual(['v=0', 'a=candidate:1 1 udp 2116026367 127.0.0.1 40472 typ host', 'a=end-of-candidates']);
     const lan = filterCandidates(sdp, parseWebrtcOptions({ signal: 'ws://127.0.0.1:8765', bindAddress: '192.0.2.2' }));
     expect(lan.split('\r\n').filter((line) => line.startsWith('a=candidate:'))).toHaveLength(2);
+  });
+});
+
+describe('configured ICE servers', () => {
+  it('asks exactly the STUN server named in config, and the link works', async () => {
+    const [alice, bob] = await testIdentities();
+    broker = await startBroker();
+    const stun = await startStunResponder();
+    try {
+      const a = transportFor(alice!, broker.url, { iceServers: stun.url });
+      const b = transportFor(bob!, broker.url, { iceServers: [stun.url] });
+      transports.push(a, b);
+      await Promise.all([a.start(), b.start()]);
+      await a.send(Buffer.from('{"envelope_id":"via-stun-config"}'), { fingerprint: bob!.fingerprint });
+      await waitFor(async () => (await b.receive()).length === 1, 'the envelope');
+      expect(stun.requests).toBeGreaterThanOrEqual(2); // one gathering per side
+    } finally {
+      await stun.close();
+    }
   });
 });

@@ -64,7 +64,7 @@ async function sample(once, { warmup, duration }) {
 }
 
 async function skcommVariant(host, port, knownHosts, folder) {
-  const transport = ssh({ identity: host.identityPath, known_hosts: knownHosts })({ selfFingerprint: FINGERPRINT_A, logger: silent });
+  const transport = ssh({ identity: host.identityPath, knownHosts })({ selfFingerprint: FINGERPRINT_A, logger: silent });
   await transport.start();
   const address = testing.addressOn(host, port, folder);
   const once = async () => {

@@ -58,7 +58,7 @@ async function sample(once, { warmup, duration }) {
 
 async function skcommVariant(pair) {
   const transport = (side, peer, fingerprint) =>
-    syncthing({ root: side.folder, folder: pair.folderId, api: side.instance.apiUrl, api_key_file: side.instance.apiKeyFile, device: peer.instance.deviceId, pollIntervalMs: 50 })({
+    syncthing({ root: side.folder, folder: pair.folderId, api: side.instance.apiUrl, apiKeyFile: side.instance.apiKeyFile, device: peer.instance.deviceId, pollIntervalMs: 50 })({
       selfFingerprint: fingerprint,
       logger: silent,
     });

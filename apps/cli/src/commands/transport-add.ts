@@ -18,5 +18,6 @@ export default async function transportAdd(
     ...(priority === undefined ? {} : { priority }),
     options: parseAssignments(options.set ?? [], '--set'),
   });
-  context.print({ ok: true, transport: record }, `Added transport ${record.name} (${record.package}), priority ${record.priority}`);
+  const priorityText = record.priority === undefined ? "the package's default priority" : `priority ${record.priority}`;
+  context.print({ ok: true, transport: record }, `Added transport ${record.name} (${record.package}), ${priorityText}`);
 }

@@ -11,7 +11,8 @@ export default async function transportList(context: CliContext): Promise<void> 
           ['NAME', 'PRIORITY', 'PACKAGE', 'OPTIONS'],
           transports.map((entry) => [
             entry.name,
-            String(entry.priority),
+            // Absent: the package's own default, known only once the package is loaded (too costly for a listing).
+            entry.priority === undefined ? 'default' : String(entry.priority),
             entry.package,
             Object.entries(entry.options).map(([key, value]) => `${key}=${value}`).join(' '),
           ]),

@@ -331,7 +331,8 @@ export class Agent {
             const detail = record.enabled ? `not loaded: ${describeError(failures.get(record.name))}` : 'disabled';
             return { ...base, health: { status: 'down' as const, detail, checkedAt: new Date() } };
           }
-          return { ...base, health: await transport.healthCheck() };
+          // The loaded transport knows its effective priority, its package's default included.
+          return { ...base, priority: transport.priority, health: await transport.healthCheck() };
         } catch (error) {
           const detail = error instanceof Error ? error.message : String(error);
           return { ...base, health: { status: 'down' as const, detail, checkedAt: new Date() } };

@@ -59,7 +59,8 @@ export interface ReceiveResult {
 export interface TransportStatus {
   name: string;
   package: string;
-  priority: number;
+  /** The effective priority; absent when the transport did not load and its config leaves it to the package default. */
+  priority?: number;
   health: TransportHealth | { status: 'down'; detail: string; checkedAt: Date };
   /** What routing saw: consecutive failures, cooldown, last error (persisted across processes). */
   routing?: TransportHealthRecord;

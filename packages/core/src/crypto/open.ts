@@ -11,6 +11,7 @@ import { detachedSignatureInput } from '../envelope/canonical.js';
 import { parseSignedDocument } from '../envelope/parse.js';
 import type { Envelope, SignedDocument } from '../envelope/schema.js';
 import { ErrorCode, RejectionError, SkcommError } from '../errors.js';
+import { dearmor } from './armor.js';
 import { openpgpConfig } from './config.js';
 import { type IdentityHandle, messageOf, type PublicKeyHandle } from './keys.js';
 import type { SecurityMode } from './seal.js';
@@ -59,8 +60,9 @@ export async function openEnvelope(envelope: Envelope, options: OpenOptions): Pr
 async function decryptAndVerify(armoredMessage: string, self: IdentityHandle, senderKey: PublicKeyHandle): Promise<Uint8Array> {
   let message: openpgp.Message<string>;
   try {
-    message = await openpgp.readMessage({ armoredMessage, config: openpgpConfig });
+    message = await openpgp.readMessage({ binaryMessage: dearmor(armoredMessage, 'message'), config: openpgpConfig });
   } catch (cause) {
+    if (SkcommError.is(cause)) throw Object.assign(cause, { field: 'payload.content_encrypted' });
     throw new RejectionError(ErrorCode.DecryptFailed, `ciphertext is not a readable OpenPGP message: ${messageOf(cause)}`, {
       cause,
       field: 'payload.content_encrypted',

@@ -15,6 +15,7 @@ import {
   signedDocumentContext,
   type Urgency,
 } from '../envelope/schema.js';
+import { armor } from './armor.js';
 import { openpgpConfig } from './config.js';
 import type { IdentityHandle, PublicKeyHandle } from './keys.js';
 import { signDetached } from './signatures.js';
@@ -69,13 +70,16 @@ export async function sealEnvelope(draft: EnvelopeDraft, options: SealOptions): 
   const content =
     mode === 'secured'
       ? {
-          content_encrypted: await openpgp.encrypt({
-            message: await openpgp.createMessage({ binary: documentBytes }),
-            encryptionKeys: options.recipient.key,
-            signingKeys: options.sender.privateKey,
-            format: 'armored',
-            config: openpgpConfig,
-          }),
+          content_encrypted: armor(
+            await openpgp.encrypt({
+              message: await openpgp.createMessage({ binary: documentBytes }),
+              encryptionKeys: options.recipient.key,
+              signingKeys: options.sender.privateKey,
+              format: 'binary',
+              config: openpgpConfig,
+            }),
+            'message',
+          ),
         }
       : { content: new TextDecoder().decode(documentBytes) };
   const metadata: Envelope['metadata'] = { content_type: document.content_type, urgency: document.urgency };

@@ -1,18 +1,20 @@
 /** Detached OpenPGP signatures over byte strings, verified against one pinned key only. */
 import * as openpgp from 'openpgp';
 import { ErrorCode, RejectionError } from '../errors.js';
+import { armor, dearmor } from './armor.js';
 import { openpgpConfig } from './config.js';
 import type { IdentityHandle, PublicKeyHandle } from './keys.js';
 import { messageOf } from './keys.js';
 
 export async function signDetached(bytes: Uint8Array, signer: IdentityHandle): Promise<string> {
-  return openpgp.sign({
+  const signature = await openpgp.sign({
     message: await openpgp.createMessage({ binary: bytes }),
     signingKeys: signer.privateKey,
     detached: true,
-    format: 'armored',
+    format: 'binary',
     config: openpgpConfig,
   });
+  return armor(signature, 'signature');
 }
 
 /**
@@ -21,7 +23,7 @@ export async function signDetached(bytes: Uint8Array, signer: IdentityHandle): P
  */
 export async function verifyDetached(bytes: Uint8Array, armoredSignature: string, signer: PublicKeyHandle, what: string): Promise<void> {
   try {
-    const signature = await openpgp.readSignature({ armoredSignature, config: openpgpConfig });
+    const signature = await openpgp.readSignature({ binarySignature: dearmor(armoredSignature, 'signature'), config: openpgpConfig });
     const result = await openpgp.verify({
       message: await openpgp.createMessage({ binary: bytes }),
       signature,

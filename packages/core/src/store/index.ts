@@ -35,7 +35,6 @@ export { Quarantine, type QuarantineReason, type QuarantineRecord } from './quar
 export { ReplayStore, type ReplayStoreOptions } from './replay.js';
 export {
   type AddTransportInput,
-  DEFAULT_TRANSPORT_PRIORITY,
   defaultTransportPackage,
   type TransportConfig,
   transportConfigSchema,

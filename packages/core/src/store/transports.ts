@@ -7,8 +7,6 @@ import { ConfigError, ErrorCode, SkcommError } from '../errors.js';
 import { storageErrorOf, syncDirectory } from './fs-atomic.js';
 import { readYamlFile, validateWith, writeYamlFile } from './yaml-file.js';
 
-export const DEFAULT_TRANSPORT_PRIORITY = 100;
-
 /** `file` -> `@skcomm/transport-file`. */
 export function defaultTransportPackage(name: string): string {
   return `@skcomm/transport-${name}`;
@@ -19,7 +17,8 @@ const transportName = v.pipe(v.string(), v.regex(TRANSPORT_NAME_PATTERN, 'must b
 export const transportConfigSchema = v.strictObject({
   name: transportName,
   package: v.pipe(v.string(), v.minLength(1), v.maxLength(214), v.regex(/^[^\s]+$/, 'must be a package name or path')),
-  priority: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000)),
+  /** Absent: the transport package's own default applies (each package declares one). */
+  priority: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000))),
   enabled: v.boolean(),
   options: v.record(
     v.pipe(v.string(), v.regex(/^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/, 'must be an option name')),
@@ -33,7 +32,7 @@ export interface AddTransportInput {
   name: string;
   /** Default `@skcomm/transport-<name>`. */
   package?: string;
-  /** Default DEFAULT_TRANSPORT_PRIORITY; lower is tried first. */
+  /** Lower is tried first. Default: none stored, so the transport package's own default applies. */
   priority?: number;
   /** Default true. */
   enabled?: boolean;
@@ -51,7 +50,7 @@ export class TransportConfigStore {
       {
         name,
         package: input.package ?? defaultTransportPackage(name),
-        priority: input.priority ?? DEFAULT_TRANSPORT_PRIORITY,
+        ...(input.priority === undefined ? {} : { priority: input.priority }),
         enabled: input.enabled ?? true,
         options: input.options ?? {},
       },
@@ -73,7 +72,7 @@ export class TransportConfigStore {
     return record;
   }
 
-  /** All transports, by priority then name. */
+  /** All transports, by stored priority (those left to their package's default last), then name. */
   async list(): Promise<TransportConfig[]> {
     let entries: string[];
     try {
@@ -87,7 +86,8 @@ export class TransportConfigStore {
       const record = await this.get(name);
       if (record !== undefined) records.push(record);
     }
-    return records.sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
+    const sortKey = (record: TransportConfig) => record.priority ?? Number.POSITIVE_INFINITY;
+    return records.sort((a, b) => sortKey(a) - sortKey(b) || a.name.localeCompare(b.name));
   }
 
   async get(name: string): Promise<TransportConfig | undefined> {
