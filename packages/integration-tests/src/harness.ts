@@ -4,9 +4,10 @@
  * switched at run time. Waits are bounded loops on conditions, never sleeps that assume speed.
  */
 import { Agent } from '@skcomm/core/agent';
+import { createCapauthToken } from '@skcomm/core/crypto';
 import { readConfig, writeConfig } from '@skcomm/core/store';
 import { makeTestAgents, type TestAgent } from '@skcomm/core/testing';
-import { type Logger, silentLogger, type Transport } from '@skcomm/core';
+import { type Logger, silentLogger, type Transport, type TransportContext } from '@skcomm/core';
 
 export interface HomeSettings {
   /** Outbox retry schedule, seconds. Default 1 s, 2 s, 4 s. */
@@ -31,6 +32,21 @@ export async function makeHomes<const TName extends string>(names: readonly TNam
 
 export function openAgent(agent: TestAgent, transports: Transport[], logger: Logger = silentLogger): Promise<Agent> {
   return Agent.open({ home: agent.home, passphrase: async () => agent.passphrase, logger, transports });
+}
+
+/**
+ * What the Agent gives a transport it loads from config, for transports injected into a
+ * test agent: the fingerprint, and real CapAuth tokens signed with the home's key (relays).
+ */
+export function transportContext(agent: TestAgent, logger: Logger = silentLogger): TransportContext {
+  return {
+    selfFingerprint: agent.identity.fingerprint,
+    logger,
+    authToken: async () => ({
+      token: await createCapauthToken(agent.identity, Math.floor(Date.now() / 1000)),
+      armoredPublicKey: agent.publicKey.armored,
+    }),
+  };
 }
 
 /** Polls `check` until true; fails after `timeoutMs` with `what`. */

@@ -7,6 +7,8 @@
 import { runDaemon } from '@skcomm/core/agent';
 import type { RouteMode } from '@skcomm/core/agent';
 import { silentLogger, type Transport } from '@skcomm/core';
+import { Quarantine } from '@skcomm/core/store';
+import type { TestAgent } from '@skcomm/core/testing';
 import { checkHistory, type Verdict } from './history.js';
 import { allSettled, consume, inParallel, makeHomes, type HomeSettings, openAgent, waitFor } from './harness.js';
 
@@ -17,14 +19,27 @@ export interface ScenarioInit {
   settings?: HomeSettings;
   /** Sends in flight at once. Default 8. */
   concurrency?: number;
-  transports(fingerprints: { sender: string; receiver: string }): { sender: Transport[]; receiver: Transport[] };
+  /** The homes are there for what transports need beyond the fingerprint (signing, peer addresses); the agents are not open yet. */
+  transports(
+    fingerprints: { sender: string; receiver: string },
+    homes: { sender: TestAgent; receiver: TestAgent },
+  ): ScenarioTransports | Promise<ScenarioTransports>;
   /** Called once both daemons run, before sending. */
   beforeSending?(): void;
+  /** Called after each send resolved, with how many have so far (e.g. inject a fault mid-stream). */
+  onConfirmed?(confirmed: number): void | Promise<void>;
   /** Called once everything is sent, before waiting for acks (e.g. heal a fault). */
-  afterSending?(): void;
+  afterSending?(): void | Promise<void>;
+  /** Called once every message is settled, before the daemons stop (e.g. wait for stale copies to drain). */
+  beforeStopping?(): Promise<void>;
   timeoutMs?: number;
   /** The envelopes' max_retries (default: the envelope default, 5). */
   maxRetries?: number;
+}
+
+export interface ScenarioTransports {
+  sender: Transport[];
+  receiver: Transport[];
 }
 
 export interface ScenarioResult {
@@ -35,12 +50,14 @@ export interface ScenarioResult {
   undelivered: Array<{ envelopeId: string; state: string; reason: string | undefined }>;
   /** Per-transport: how many messages each transport took at least once. */
   handedOffBy: Record<string, number>;
+  /** Envelopes each agent's receive pipeline rejected and quarantined. */
+  quarantined: { sender: number; receiver: number };
 }
 
 export async function runScenario(init: ScenarioInit): Promise<ScenarioResult> {
   const homes = await makeHomes(['sender', 'receiver'], init.settings);
   const fingerprints = { sender: homes.sender.identity.fingerprint, receiver: homes.receiver.identity.fingerprint };
-  const transports = init.transports(fingerprints);
+  const transports = await init.transports(fingerprints, homes);
   const sender = await openAgent(homes.sender, transports.sender);
   const receiver = await openAgent(homes.receiver, transports.receiver);
   const stop = new AbortController();
@@ -67,9 +84,11 @@ export async function runScenario(init: ScenarioInit): Promise<ScenarioResult> {
       attempted.push(body);
       await sender.send('receiver', { body, ...(init.maxRetries === undefined ? {} : { maxRetries: init.maxRetries }) }, { mode: init.mode ?? 'failover' });
       confirmed.push(body);
+      await init.onConfirmed?.(confirmed.length);
     });
-    init.afterSending?.();
+    await init.afterSending?.();
     await waitFor(() => allSettled(sender, init.count), `${init.name}: every message acked (or dead)`, init.timeoutMs ?? 90_000, 50);
+    await init.beforeStopping?.();
     stop.abort();
     await consumer;
     await Promise.all(daemons);
@@ -85,7 +104,11 @@ export async function runScenario(init: ScenarioInit): Promise<ScenarioResult> {
       .filter((entry) => entry.state === 'dead' || entry.state === 'expired')
                       .map((entry) => ({ envelopeId: entry.envelopeId, state: entry.state, reason: entry.reason }));
     const averageRounds = entries.reduce((sum, entry) => sum + entry.rounds, 0) / Math.max(1, entries.length);
-    return { verdict: checkHistory({ attempted, confirmed, consumed }), averageRounds, handedOffBy, undelivered };
+    const quarantined = {
+      sender: (await new Quarantine(homes.sender.layout.quarantineDir).list()).length,
+      receiver: (await new Quarantine(homes.receiver.layout.quarantineDir).list()).length,
+    };
+    return { verdict: checkHistory({ attempted, confirmed, consumed }), averageRounds, handedOffBy, undelivered, quarantined };
   } finally {
     stop.abort();
     await Promise.allSettled(daemons);

@@ -58,17 +58,16 @@ export async function openEnvelope(envelope: Envelope, options: OpenOptions): Pr
 }
 
 async function decryptAndVerify(armoredMessage: string, self: IdentityHandle, senderKey: PublicKeyHandle): Promise<Uint8Array> {
-  let message: openpgp.Message<string>;
+  let message: openpgp.Message<Uint8Array>;
   try {
     message = await openpgp.readMessage({ binaryMessage: dearmor(armoredMessage, 'message'), config: openpgpConfig });
   } catch (cause) {
-    if (SkcommError.is(cause)) throw Object.assign(cause, { field: 'payload.content_encrypted' });
     throw new RejectionError(ErrorCode.DecryptFailed, `ciphertext is not a readable OpenPGP message: ${messageOf(cause)}`, {
       cause,
       field: 'payload.content_encrypted',
     });
   }
-  let result: Awaited<ReturnType<typeof openpgp.decrypt<string>>> & { data: Uint8Array };
+  let result: Awaited<ReturnType<typeof openpgp.decrypt<Uint8Array>>> & { data: Uint8Array };
   try {
     result = await openpgp.decrypt({
       message,
