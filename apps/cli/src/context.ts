@@ -3,7 +3,6 @@
  * passphrase source and a lazily opened Agent (opened once, closed after the command).
  */
 import type { Agent } from '@skcomm/core/agent';
-import { promptHidden } from './prompt.js';
 
 export interface GlobalOptions {
   home?: string;
@@ -50,7 +49,9 @@ export function createContext(options: GlobalOptions): CliContext {
       return resolvePassphrase({
         ...(options.passphraseFile === undefined ? {} : { passphraseFile: options.passphraseFile }),
         env: process.env,
-        prompt: process.stdin.isTTY ? () => promptHidden(purpose === 'create' ? 'New passphrase: ' : 'Passphrase: ', purpose === 'create') : undefined,
+        prompt: process.stdin.isTTY
+          ? async () => (await import('./prompt.js')).promptHidden(purpose === 'create' ? 'New passphrase: ' : 'Passphrase: ', purpose === 'create')
+          : undefined,
       });
     },
     print(value, human) {

@@ -104,6 +104,7 @@ export async function runScenario(init: ScenarioInit): Promise<ScenarioResult> {
       .filter((entry) => entry.state === 'dead' || entry.state === 'expired')
                       .map((entry) => ({ envelopeId: entry.envelopeId, state: entry.state, reason: entry.reason }));
     const averageRounds = entries.reduce((sum, entry) => sum + entry.rounds, 0) / Math.max(1, entries.length);
+    for (const r of await new Quarantine(homes.receiver.layout.quarantineDir).list()) console.log('RQ', JSON.stringify(r).slice(0,400));
     const quarantined = {
       sender: (await new Quarantine(homes.sender.layout.quarantineDir).list()).length,
       receiver: (await new Quarantine(homes.receiver.layout.quarantineDir).list()).length,

@@ -25,7 +25,7 @@ import {
   sealEnvelope,
   signedDocumentSha256,
 } from '../crypto/index.js';
-import { createReceivePipeline, type ReceiveOutcome, type ReceivePipeline } from '../receive/index.js';
+import type { ReceiveOutcome, ReceivePipeline } from '../receive/index.js';
 import { createRouter, loadTransport, planRoute, TransportCooldown, type TransportHealthRecord } from '../router/index.js';
 import type { DeliveryReport, RouteMode } from '../router/types.js';
 import {
@@ -578,7 +578,8 @@ export class Agent {
 
   private receivePipeline(): Promise<ReceivePipeline> {
     this.pipeline ??= (async () => {
-      const self = await this.unlock();
+      // Loaded here, not at the top: `skcomm send` never receives.
+      const [self, { createReceivePipeline }] = await Promise.all([this.unlock(), import('../receive/pipeline.js')]);
       return createReceivePipeline({
         self,
         peers: this.peers,

@@ -1,0 +1,39 @@
+import { createRequire as __skcommCreateRequire } from 'node:module'; const require = __skcommCreateRequire(import.meta.url);
+import {
+  table
+} from "./chunk-34WUPVIN.js";
+import "./chunk-N43RZNLB.js";
+
+// dist/commands/status.js
+async function status(context) {
+  const agent = await context.agent();
+  const transports = await agent.status();
+  const outbox = await agent.outbox();
+  const depth = outbox.depthByState();
+  const json = transports.map((entry) => ({
+    name: entry.name,
+    package: entry.package,
+    priority: entry.priority,
+    state: entry.health.status,
+    latency_ms: "latencyMs" in entry.health ? entry.health.latencyMs ?? null : null,
+    last_error: entry.health.status === "up" ? null : entry.health.detail ?? null,
+    checked_at: entry.health.checkedAt.toISOString(),
+    consecutive_failures: entry.routing?.consecutive_failures ?? 0,
+    cooling_down_until: entry.routing?.cooling_down_until ?? null,
+    last_routing_error: entry.routing?.last_error ?? null
+  }));
+  const outboxLine = `outbox: ${Object.entries(depth).map(([state, count]) => `${count} ${state}`).join(", ")}`;
+  context.print({ ok: true, agent: { name: agent.name, fingerprint: agent.fingerprint }, transports: json, outbox: depth }, () => json.length === 0 ? `${agent.name} (${agent.fingerprint}): no transports configured
+${outboxLine}` : `${agent.name} (${agent.fingerprint})
+${table(["TRANSPORT", "STATE", "LATENCY", "LAST ERROR", "COOLDOWN"], json.map((entry) => [
+    entry.name,
+    entry.state,
+    entry.latency_ms === null ? "-" : `${entry.latency_ms} ms`,
+    entry.last_error ?? (entry.last_routing_error ? `${entry.last_routing_error.message} (${entry.last_routing_error.at})` : ""),
+    entry.cooling_down_until === null ? "" : `until ${entry.cooling_down_until} (${entry.consecutive_failures} failures)`
+  ]))}
+${outboxLine}`);
+}
+export {
+  status as default
+};
