@@ -7,7 +7,7 @@
 import { runDaemon } from '@skcomm/core/agent';
 import type { RouteMode } from '@skcomm/core/agent';
 import { silentLogger, type Transport } from '@skcomm/core';
-import { Quarantine } from '@skcomm/core/store';
+import { Quarantine, type QuarantineRecord } from '@skcomm/core/store';
 import type { TestAgent } from '@skcomm/core/testing';
 import { checkHistory, type Verdict } from './history.js';
 import { allSettled, consume, inParallel, makeHomes, type HomeSettings, openAgent, waitFor } from './harness.js';
@@ -50,8 +50,8 @@ export interface ScenarioResult {
   undelivered: Array<{ envelopeId: string; state: string; reason: string | undefined }>;
   /** Per-transport: how many messages each transport took at least once. */
   handedOffBy: Record<string, number>;
-  /** Envelopes each agent's receive pipeline rejected and quarantined. */
-  quarantined: { sender: number; receiver: number };
+  /** What each agent's receive pipeline rejected and quarantined, with reasons. */
+  quarantined: { sender: QuarantineRecord[]; receiver: QuarantineRecord[] };
 }
 
 export async function runScenario(init: ScenarioInit): Promise<ScenarioResult> {
@@ -104,10 +104,9 @@ export async function runScenario(init: ScenarioInit): Promise<ScenarioResult> {
       .filter((entry) => entry.state === 'dead' || entry.state === 'expired')
                       .map((entry) => ({ envelopeId: entry.envelopeId, state: entry.state, reason: entry.reason }));
     const averageRounds = entries.reduce((sum, entry) => sum + entry.rounds, 0) / Math.max(1, entries.length);
-    for (const r of await new Quarantine(homes.receiver.layout.quarantineDir).list()) console.log('RQ', JSON.stringify(r).slice(0,400));
     const quarantined = {
-      sender: (await new Quarantine(homes.sender.layout.quarantineDir).list()).length,
-      receiver: (await new Quarantine(homes.receiver.layout.quarantineDir).list()).length,
+      sender: await new Quarantine(homes.sender.layout.quarantineDir).list(),
+      receiver: await new Quarantine(homes.receiver.layout.quarantineDir).list(),
     };
     return { verdict: checkHistory({ attempted, confirmed, consumed }), averageRounds, handedOffBy, undelivered, quarantined };
   } finally {

@@ -1,9 +1,0 @@
-import { createRequire as __skcommCreateRequire } from 'node:module'; const require = __skcommCreateRequire(import.meta.url);
-import {
-  list
-} from "./chunk-BCW3L2NJ.js";
-import "./chunk-34WUPVIN.js";
-import "./chunk-N43RZNLB.js";
-export {
-  list as default
-};
