@@ -13,6 +13,8 @@ export default async function status(context: CliContext): Promise<void> {
     state: entry.health.status,
     latency_ms: 'latencyMs' in entry.health ? (entry.health.latencyMs ?? null) : null,
     last_error: entry.health.status === 'up' ? null : (entry.health.detail ?? null),
+    // What the transport says about itself: relay authenticated, peer device connected, WebRTC links and RTT, ...
+    detail: entry.health.detail ?? null,
     checked_at: entry.health.checkedAt.toISOString(),
     consecutive_failures: entry.routing?.consecutive_failures ?? 0,
     cooling_down_until: entry.routing?.cooling_down_until ?? null,
@@ -25,12 +27,12 @@ export default async function status(context: CliContext): Promise<void> {
     json.length === 0
       ? `${agent.name} (${agent.fingerprint}): no transports configured\n${outboxLine}`
       : `${agent.name} (${agent.fingerprint})\n${table(
-          ['TRANSPORT', 'STATE', 'LATENCY', 'LAST ERROR', 'COOLDOWN'],
+          ['TRANSPORT', 'STATE', 'LATENCY', 'DETAIL / LAST ERROR', 'COOLDOWN'],
           json.map((entry) => [
             entry.name,
             entry.state,
             entry.latency_ms === null ? '-' : `${entry.latency_ms} ms`,
-            entry.last_error ?? (entry.last_routing_error ? `${entry.last_routing_error.message} (${entry.last_routing_error.at})` : ''),
+            entry.detail ?? (entry.last_routing_error ? `last error: ${entry.last_routing_error.message} (${entry.last_routing_error.at})` : ''),
             entry.cooling_down_until === null ? '' : `until ${entry.cooling_down_until} (${entry.consecutive_failures} failures)`,
           ]),
         )}\n${outboxLine}`,
