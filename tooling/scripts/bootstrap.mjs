@@ -5,20 +5,13 @@
 // It brings its own pnpm (pinned, installed under tooling/.pnpm when none is on PATH).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const PNPM_VERSION = '10.34.9';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const task = process.argv[2] ?? 'build';
-const env = {
-  ...process.env,
-  TURBO_TELEMETRY_DISABLED: '1',
-  DO_NOT_TRACK: '1',
-  TURBO_NO_UPDATE_NOTIFIER: '1',
-  // Use whichever pnpm 10 we found; never let it fetch the exact version pinned in packageManager.
-  npm_config_manage_package_manager_versions: 'false',
-};
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', TURBO_NO_UPDATE_NOTIFIER: '1' };
 
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env, ...options });
@@ -34,21 +27,26 @@ function mustRun(command, args, what) {
   }
 }
 
+/** A pnpm 10 on PATH, else the pinned one installed under tooling/.pnpm (no global install needed). */
 function findPnpm() {
   try {
     const version = execFileSync('pnpm', ['--version'], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     if (version.startsWith('10.')) return 'pnpm';
   } catch {}
-  const local = join(root, 'tooling', '.pnpm', 'node_modules', '.bin', 'pnpm');
-  if (!existsSync(local)) {
+  const binDir = join(root, 'tooling', '.pnpm', 'node_modules', '.bin');
+  if (!existsSync(join(binDir, 'pnpm'))) {
     console.error(`skcomm bootstrap: installing pnpm ${PNPM_VERSION} into tooling/.pnpm (one time)`);
     mkdirSync(join(root, 'tooling', '.pnpm'), { recursive: true });
     mustRun('npm', ['install', '--prefix', join(root, 'tooling', '.pnpm'), '--no-save', '--no-package-lock', `pnpm@${PNPM_VERSION}`], 'installing pnpm');
   }
-  return local;
+  // turbo runs each package's scripts with `pnpm`, so it must be on PATH too.
+  env.PATH = `${binDir}${delimiter}${env.PATH ?? ''}`;
+  return join(binDir, 'pnpm');
 }
 
 const pnpm = findPnpm();
+// Use whichever pnpm 10 we found; never let it fetch the exact version pinned in packageManager.
+env.npm_config_manage_package_manager_versions = 'false';
 if (task !== 'test-only') {
   mustRun(pnpm, ['install', '--frozen-lockfile', '--prefer-offline'], 'pnpm install');
   mustRun(pnpm, ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only'], 'build');
