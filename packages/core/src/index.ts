@@ -1,6 +1,7 @@
 /**
- * @skcomm/core: contracts only. Types, errors, the envelope schema and strict parser,
- * canonical JSON and the transport contract. Implementations live behind subpaths:
+ * @skcomm/core: contracts. Types, errors, the envelope schema and strict parser, canonical
+ * JSON, the transport contract and the small helpers transports share (config options, the
+ * receive queue). Implementations live behind subpaths:
  * `@skcomm/core/crypto`, `/store`, `/receive`, `/router`, `/testing`.
  */
 export * from './errors.js';
@@ -9,4 +10,6 @@ export { parseEnvelope, parseSignedDocument, serializeEnvelope, type ParseEnvelo
 export { canonicalBytes, canonicalJson, detachedSignatureInput } from './envelope/canonical.js';
 export { MAX_JSON_DEPTH } from './envelope/json.js';
 export * from './transport/contract.js';
+export { booleanOption, numberOption, parseTransportConfig } from './transport/options.js';
+export { type QueuedEnvelope, type QueueLimits, ReceiveQueue } from './transport/receive-queue.js';
 export * from './message.js';

@@ -1,8 +1,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, normalize } from 'node:path';
 import * as v from 'valibot';
-import { DEFAULT_MAX_ENVELOPE_BYTES, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
-import { booleanOption, numberOption, parseConfig } from './config-values.js';
+import { booleanOption, DEFAULT_MAX_ENVELOPE_BYTES, numberOption, parseTransportConfig, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
 
 export const FILE_TRANSPORT_ID = 'file';
 
@@ -38,5 +37,5 @@ export type FileTransportInit = v.InferInput<typeof configSchema>;
 export type FileTransportOptions = v.InferOutput<typeof configSchema>;
 
 export function parseFileOptions(raw: unknown): FileTransportOptions {
-  return parseConfig(FILE_TRANSPORT_ID, configSchema, raw);
+  return parseTransportConfig(FILE_TRANSPORT_ID, configSchema, raw);
 }

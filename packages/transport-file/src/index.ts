@@ -10,7 +10,6 @@ import { FileTransport } from './file-transport.js';
 
 export { configSchema, FILE_TRANSPORT_ID, type FileTransportInit, type FileTransportOptions } from './config.js';
 /** Config helpers for transports that build on this one (e.g. @skcomm/transport-syncthing). */
-export { booleanOption, numberOption, parseConfig } from './config-values.js';
 export { FileTransportError } from './errors.js';
 export { DEFAULT_PRIORITY, FileTransport } from './file-transport.js';
 export { ENVELOPE_SUFFIX, QUARANTINE_DIRECTORY, TEMP_DIRECTORY } from './layout.js';

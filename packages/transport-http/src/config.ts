@@ -1,8 +1,7 @@
 import * as v from 'valibot';
-import { ConfigError, DEFAULT_MAX_ENVELOPE_BYTES, ErrorCode, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
+import { booleanOption, ConfigError, DEFAULT_MAX_ENVELOPE_BYTES, ErrorCode, numberOption, parseTransportConfig, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
 import { isAbsolute, normalize } from 'node:path';
 import { parseEndpointUrl, parseListenAddress, type ListenAddress } from './address.js';
-import { booleanOption, numberOption, parseConfig } from './config-values.js';
 
 export const HTTP_TRANSPORT_ID = 'http';
 export const DEFAULT_PATH = '/skcomm';
@@ -94,7 +93,7 @@ export type HttpTransportInit = v.InferInput<typeof configSchema>;
 export type HttpTransportOptions = v.InferOutput<typeof configSchema>;
 
 export function parseHttpOptions(raw: unknown): HttpTransportOptions {
-  const options = parseConfig(HTTP_TRANSPORT_ID, configSchema, raw);
+  const options = parseTransportConfig(HTTP_TRANSPORT_ID, configSchema, raw);
   if (options.mailbox && options.mailboxTokens === undefined) {
     throw configProblem('mailboxTokens', 'is required when mailbox is on (nobody could open a mailbox without a token)');
   }

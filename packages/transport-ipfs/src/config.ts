@@ -2,8 +2,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, normalize } from 'node:path';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import * as v from 'valibot';
-import { DEFAULT_MAX_ENVELOPE_BYTES, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
-import { numberOption, parseConfig } from './config-values.js';
+import { DEFAULT_MAX_ENVELOPE_BYTES, numberOption, parseTransportConfig, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
 import { parsePeerAddress } from './peer-address.js';
 
 export const IPFS_TRANSPORT_ID = 'ipfs';
@@ -94,5 +93,5 @@ export type IpfsTransportInit = v.InferInput<typeof configSchema>;
 export type IpfsTransportOptions = v.InferOutput<typeof configSchema>;
 
 export function parseIpfsOptions(raw: unknown): IpfsTransportOptions {
-  return parseConfig(IPFS_TRANSPORT_ID, configSchema, raw);
+  return parseTransportConfig(IPFS_TRANSPORT_ID, configSchema, raw);
 }

@@ -1,7 +1,6 @@
 import * as v from 'valibot';
 import { multiaddr } from '@multiformats/multiaddr';
-import { DEFAULT_MAX_ENVELOPE_BYTES, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
-import { numberOption, parseConfig } from './config-values.js';
+import { DEFAULT_MAX_ENVELOPE_BYTES, numberOption, parseTransportConfig, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
 
 export const LIBP2P_TRANSPORT_ID = 'libp2p';
 export const DEFAULT_LISTEN = '/ip4/127.0.0.1/tcp/0';
@@ -51,5 +50,5 @@ export type Libp2pTransportInit = v.InferInput<typeof configSchema>;
 export type Libp2pTransportOptions = v.InferOutput<typeof configSchema>;
 
 export function parseLibp2pOptions(raw: unknown): Libp2pTransportOptions {
-  return parseConfig(LIBP2P_TRANSPORT_ID, configSchema, raw);
+  return parseTransportConfig(LIBP2P_TRANSPORT_ID, configSchema, raw);
 }

@@ -5,6 +5,8 @@ import {
   TRANSPORT_SPECIFICATION_VERSION,
   describeError,
   type InboundEnvelope,
+  type QueuedEnvelope,
+  ReceiveQueue,
   type Logger,
   type ReceiveOptions,
   type SendOptions,
@@ -24,7 +26,6 @@ import { createNode, type SkcommNode } from './node.js';
 import { parsePeerAddress, type PeerAddress } from './peer-address.js';
 import { loadPeerKey } from './peer-key.js';
 import { PeerSender } from './peer-sender.js';
-import { ReceiveQueue, type QueuedEnvelope } from './receive-queue.js';
 
 export const DEFAULT_PRIORITY = 15;
 /** Peers pinged per healthCheck(), and how long each ping may take. */

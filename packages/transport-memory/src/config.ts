@@ -1,6 +1,5 @@
 import * as v from 'valibot';
-import { DEFAULT_MAX_ENVELOPE_BYTES, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
-import { numberOption, parseConfig } from './config-values.js';
+import { DEFAULT_MAX_ENVELOPE_BYTES, numberOption, parseTransportConfig, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
 
 export const MEMORY_TRANSPORT_ID = 'memory';
 export const DEFAULT_NETWORK_NAME = 'default';
@@ -17,5 +16,5 @@ export const configSchema = v.strictObject({
 export type MemoryTransportOptions = v.InferOutput<typeof configSchema>;
 
 export function parseMemoryOptions(raw: unknown): MemoryTransportOptions {
-  return parseConfig(MEMORY_TRANSPORT_ID, configSchema, raw);
+  return parseTransportConfig(MEMORY_TRANSPORT_ID, configSchema, raw);
 }

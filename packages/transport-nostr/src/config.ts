@@ -1,6 +1,5 @@
 import * as v from 'valibot';
-import { TRANSPORT_NAME_PATTERN } from '@skcomm/core';
-import { numberOption, parseConfig } from './config-values.js';
+import { numberOption, parseTransportConfig, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
 import { MAX_CARRIED_ENVELOPE_BYTES } from './gift-wrap.js';
 
 export const NOSTR_TRANSPORT_ID = 'nostr';
@@ -63,5 +62,5 @@ export type NostrTransportInit = v.InferInput<typeof configSchema>;
 export type NostrTransportOptions = v.InferOutput<typeof configSchema>;
 
 export function parseNostrOptions(raw: unknown): NostrTransportOptions {
-  return parseConfig(NOSTR_TRANSPORT_ID, configSchema, raw);
+  return parseTransportConfig(NOSTR_TRANSPORT_ID, configSchema, raw);
 }

@@ -1,9 +1,8 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, normalize } from 'node:path';
 import * as v from 'valibot';
-import { ConfigError, DEFAULT_MAX_ENVELOPE_BYTES, ErrorCode, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
+import { booleanOption, ConfigError, DEFAULT_MAX_ENVELOPE_BYTES, ErrorCode, numberOption, parseTransportConfig, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
 import { parseSshAddress, type SshAddress } from './address.js';
-import { booleanOption, numberOption, parseConfig } from './config-values.js';
 import type { HostKeyPolicy } from './host-key.js';
 import { HOST_KEY_FINGERPRINT_PATTERN } from './key-blob.js';
 
@@ -81,7 +80,7 @@ export interface SshTransportOptions {
 }
 
 export function parseSshOptions(raw: unknown): SshTransportOptions {
-  const config = parseConfig(SSH_TRANSPORT_ID, configSchema, raw, RENAMED_KEYS);
+  const config = parseTransportConfig(SSH_TRANSPORT_ID, configSchema, raw, RENAMED_KEYS);
   const invalid = (field: string, message: string) =>
     new ConfigError(ErrorCode.ConfigInvalid, `transport "${SSH_TRANSPORT_ID}": ${field} ${message}`, { field });
 

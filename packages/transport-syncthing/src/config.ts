@@ -1,8 +1,8 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, normalize } from 'node:path';
 import * as v from 'valibot';
-import { ConfigError, ErrorCode } from '@skcomm/core';
-import { configSchema as fileConfigSchema, booleanOption, numberOption, parseConfig } from '@skcomm/transport-file';
+import { booleanOption, ConfigError, ErrorCode, numberOption, parseTransportConfig } from '@skcomm/core';
+import { configSchema as fileConfigSchema } from '@skcomm/transport-file';
 
 export const SYNCTHING_TRANSPORT_ID = 'syncthing';
 export const DEFAULT_API_URL = 'http://127.0.0.1:8384';
@@ -94,5 +94,5 @@ export function parseSyncthingOptions(raw: unknown): SyncthingTransportOptions {
       });
     }
   }
-  return parseConfig(SYNCTHING_TRANSPORT_ID, configSchema, raw);
+  return parseTransportConfig(SYNCTHING_TRANSPORT_ID, configSchema, raw);
 }

@@ -1,7 +1,6 @@
 import * as v from 'valibot';
-import { DEFAULT_MAX_ENVELOPE_BYTES, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
+import { booleanOption, DEFAULT_MAX_ENVELOPE_BYTES, numberOption, parseTransportConfig, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
 import { parseHostPort, type HostPort } from './address.js';
-import { booleanOption, numberOption, parseConfig } from './config-values.js';
 
 export const TCP_TRANSPORT_ID = 'tcp';
 export const DEFAULT_LISTEN_HOST = '127.0.0.1';
@@ -60,5 +59,5 @@ export type TcpTransportInit = v.InferInput<typeof configSchema>;
 export type TcpTransportOptions = v.InferOutput<typeof configSchema>;
 
 export function parseTcpOptions(raw: unknown): TcpTransportOptions {
-  return parseConfig(TCP_TRANSPORT_ID, configSchema, raw);
+  return parseTransportConfig(TCP_TRANSPORT_ID, configSchema, raw);
 }

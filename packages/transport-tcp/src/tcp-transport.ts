@@ -3,6 +3,8 @@ import {
   TRANSPORT_SPECIFICATION_VERSION,
   describeError,
   type InboundEnvelope,
+  type QueuedEnvelope,
+  ReceiveQueue,
   type Logger,
   type ReceiveOptions,
   type SendOptions,
@@ -22,7 +24,6 @@ import { FrameError } from './framing/frame-error.js';
 import type { FrameSink } from './inbound-connection.js';
 import { Listener } from './listener.js';
 import { PeerConnection } from './peer-connection.js';
-import { ReceiveQueue, type QueuedEnvelope } from './receive-queue.js';
 import { UdpReceiver, UdpSender } from './udp.js';
 
 export const DEFAULT_PRIORITY = 20;

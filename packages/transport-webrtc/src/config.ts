@@ -1,6 +1,5 @@
 import * as v from 'valibot';
-import { DEFAULT_MAX_ENVELOPE_BYTES, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
-import { numberOption, parseConfig } from './config-values.js';
+import { DEFAULT_MAX_ENVELOPE_BYTES, numberOption, parseTransportConfig, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
 
 export const WEBRTC_TRANSPORT_ID = 'webrtc';
 
@@ -64,5 +63,5 @@ export type WebrtcTransportInit = v.InferInput<typeof configSchema>;
 export type WebrtcTransportOptions = v.InferOutput<typeof configSchema>;
 
 export function parseWebrtcOptions(raw: unknown): WebrtcTransportOptions {
-  return parseConfig(WEBRTC_TRANSPORT_ID, configSchema, raw);
+  return parseTransportConfig(WEBRTC_TRANSPORT_ID, configSchema, raw);
 }

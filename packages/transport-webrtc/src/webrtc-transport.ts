@@ -8,6 +8,8 @@ import {
   ErrorCode,
   FINGERPRINT_PATTERN,
   type InboundEnvelope,
+  type QueuedEnvelope,
+  ReceiveQueue,
   type ReceiveOptions,
   type SendOptions,
   type SendResult,
@@ -23,7 +25,6 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { WEBRTC_TRANSPORT_ID, type WebrtcTransportOptions } from './config.js';
 import { LinkClosedError, unavailable, WebrtcTransportError } from './errors.js';
 import { type LinkReport, PeerLinks } from './peer-links.js';
-import { type QueuedEnvelope, ReceiveQueue } from './receive-queue.js';
 import { SignalingClient } from './signaling-client.js';
 
 export const DEFAULT_PRIORITY = 10;

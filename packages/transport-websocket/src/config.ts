@@ -1,6 +1,5 @@
 import * as v from 'valibot';
-import { DEFAULT_MAX_ENVELOPE_BYTES, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
-import { numberOption, parseConfig } from './config-values.js';
+import { DEFAULT_MAX_ENVELOPE_BYTES, numberOption, parseTransportConfig, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
 
 export const WEBSOCKET_TRANSPORT_ID = 'websocket';
 
@@ -48,5 +47,5 @@ export type WebsocketTransportInit = v.InferInput<typeof configSchema>;
 export type WebsocketTransportOptions = v.InferOutput<typeof configSchema>;
 
 export function parseWebsocketOptions(raw: unknown): WebsocketTransportOptions {
-  return parseConfig(WEBSOCKET_TRANSPORT_ID, configSchema, raw);
+  return parseTransportConfig(WEBSOCKET_TRANSPORT_ID, configSchema, raw);
 }

@@ -1,9 +1,10 @@
 /**
- * Turns raw config (YAML values, or strings from `--set KEY=VALUE`) into validated
- * options, and validation failures into a ConfigError naming the key.
+ * Shared by the transport packages: turns a transport's raw config (YAML values, or strings
+ * from `--set KEY=VALUE`) into validated options, and validation failures into a ConfigError
+ * naming the key.
  */
 import * as v from 'valibot';
-import { ConfigError, ErrorCode } from '@skcomm/core';
+import { ConfigError, ErrorCode } from '../errors.js';
 
 const numericString = /^-?\d+(?:\.\d+)?$/;
 
@@ -34,7 +35,7 @@ export function booleanOption() {
  * Validates `raw` against `schema`. `renamedKeys` maps keys the transport no longer takes to
  * their new names, so a stale config gets told which key to write instead (never silently aliased).
  */
-export function parseConfig<TSchema extends v.GenericSchema>(
+export function parseTransportConfig<TSchema extends v.GenericSchema>(
   transportId: string,
   schema: TSchema,
   raw: unknown,
