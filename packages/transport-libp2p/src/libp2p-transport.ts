@@ -138,7 +138,7 @@ export class Libp2pTransport implements Transport {
     if (this.node === undefined) {
       throw new Libp2pTransportError('not started: call start() first', { transport: this.name, retryable: true }, ErrorCode.TransportUnavailable);
     }
-    return this.queue.list(options.limit).map((entry) => this.inbound(entry));
+    return this.queue.list(options.limit).map((entry) => this.queue.inbound(entry, this.name));
   }
 
   /** Pushes each envelope as it is queued. One not committed stays queued and is returned by receive(). */
@@ -244,7 +244,7 @@ export class Libp2pTransport implements Transport {
   };
 
   private push(entry: QueuedEnvelope): void {
-    const envelope = this.inbound(entry);
+    const envelope = this.queue.inbound(entry, this.name);
     for (const subscriber of [...this.subscribers]) {
       void Promise.resolve()
         .then(() => subscriber(envelope))
@@ -252,15 +252,5 @@ export class Libp2pTransport implements Transport {
           this.logger.warn('libp2p transport: subscriber failed; the envelope stays queued', { transport: this.name, error: describeError(error) });
         });
     }
-  }
-
-  private inbound(entry: QueuedEnvelope): InboundEnvelope {
-    return {
-      bytes: entry.bytes,
-      transport: this.name,
-      receivedAt: entry.receivedAt,
-      source: entry.source,
-      commit: async () => this.queue.commit(entry.id),
-    };
   }
 }

@@ -154,7 +154,7 @@ export class TcpTransport implements Transport {
     if (!this.started) {
       throw new TcpTransportError('not started: call start() first', { transport: this.name, retryable: true }, ErrorCode.TransportUnavailable);
     }
-    return this.queue.list(options.limit).map((entry) => this.inbound(entry));
+    return this.queue.list(options.limit).map((entry) => this.queue.inbound(entry, this.name));
   }
 
   /** Pushes each envelope as it is queued. One not committed stays queued and is returned by receive(). */
@@ -258,7 +258,7 @@ export class TcpTransport implements Transport {
   }
 
   private push(entry: QueuedEnvelope): void {
-    const envelope = this.inbound(entry);
+    const envelope = this.queue.inbound(entry, this.name);
     for (const subscriber of [...this.subscribers]) {
       void Promise.resolve()
         .then(() => subscriber(envelope))
@@ -266,15 +266,5 @@ export class TcpTransport implements Transport {
           this.logger.warn('tcp transport: subscriber failed; the envelope stays queued', { transport: this.name, error: describeError(error) });
         });
     }
-  }
-
-  private inbound(entry: QueuedEnvelope): InboundEnvelope {
-    return {
-      bytes: entry.bytes,
-      transport: this.name,
-      receivedAt: entry.receivedAt,
-      source: entry.source,
-      commit: async () => this.queue.commit(entry.id),
-    };
   }
 }

@@ -1,3 +1,5 @@
+import type { InboundEnvelope } from './contract.js';
+
 /**
  * Received envelopes, held in memory until commit(), for realtime transports (tcp, libp2p,
  * webrtc): what is not committed when the process dies is lost from this hop, and the
@@ -58,6 +60,17 @@ export class ReceiveQueue {
       result.push(entry);
     }
     return result;
+  }
+
+  /** The entry as the receiver sees it: committing it forgets it here. */
+  inbound(entry: QueuedEnvelope, transport: string): InboundEnvelope {
+    return {
+      bytes: entry.bytes,
+      transport,
+      receivedAt: entry.receivedAt,
+      source: entry.source,
+      commit: async () => this.commit(entry.id),
+    };
   }
 
   has(id: number): boolean {

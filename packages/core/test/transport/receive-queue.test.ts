@@ -23,6 +23,17 @@ describe('ReceiveQueue', () => {
     expect(queue.byteSize).toBe(5);
   });
 
+  it('hands an entry out as an InboundEnvelope whose commit() forgets it', async () => {
+    const queue = new ReceiveQueue();
+    const entry = queue.add(bytes(4), 'peer');
+    const inbound = queue.inbound(entry, 'tcp');
+    expect(inbound).toMatchObject({ bytes: entry.bytes, transport: 'tcp', source: 'peer', receivedAt: entry.receivedAt });
+    await inbound.commit();
+    expect(queue.has(entry.id)).toBe(false);
+    await inbound.commit();
+    expect(queue.size).toBe(0);
+  });
+
   it('commit is idempotent', () => {
     const queue = new ReceiveQueue({ maxEnvelopes: 10, maxBytes: 1_000 });
     const entry = queue.add(bytes(4), 'peer');
