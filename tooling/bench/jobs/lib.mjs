@@ -4,7 +4,7 @@
  * (keys, messages) outside the measurement, then calls `report()` once. run.mjs reads
  * the last line of stdout that starts with RESULT.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
 /** Parameters from run.mjs, with the defaults a job gets when started by hand. */
@@ -113,4 +113,56 @@ export function run(main) {
       process.exit(1);
     },
   );
+}
+
+/** A logger that drops everything, for transports under measurement. */
+export const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export const FINGERPRINT_A = 'A'.repeat(40);
+export const FINGERPRINT_B = 'B'.repeat(40);
+
+/** Envelope-shaped bytes (fresh id, 1 KiB of opaque content) for transports that read only the id. */
+export function opaqueEnvelope(content = body1KiB()) {
+  return new TextEncoder().encode(
+    JSON.stringify({
+      skcomm_version: '1.0.0',
+      envelope_id: randomUUID(),
+      timestamp: new Date().toISOString(),
+      from: { name: 'alice', fingerprint: FINGERPRINT_A },
+      to: { name: 'bob', fingerprint: FINGERPRINT_B },
+      payload: { type: 'message', content_encrypted: content, signature: 'c2lnbmF0dXJl' },
+    }),
+  );
+}
+
+/**
+ * Runs `once()` (which returns the milliseconds it measured) until the warm-up passed, then
+ * for `duration` seconds and at least `minSamples` times. Reports p50 (value), p95, min, max.
+ */
+export async function sampleMs(once, { warmup, duration, minSamples }) {
+  const warmupEnd = performance.now() + warmup * 1000;
+  do await once();
+  while (performance.now() < warmupEnd);
+  const samples = [];
+  const end = performance.now() + duration * 1000;
+  while (samples.length < minSamples || performance.now() < end) samples.push(await once());
+  samples.sort((x, y) => x - y);
+  const at = (q) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
+  return { value: at(0.5), unit: 'ms', better: 'lower', p95: at(0.95), min: samples[0], max: samples.at(-1), samples: samples.length };
+}
+
+/** Times `send(i)` one at a time: a warm-up, then `duration` seconds. Reports p50 (value), p90, p99, max. */
+export async function latencies(send, { warmup, duration }) {
+  const samples = [];
+  const warmupEnd = performance.now() + warmup * 1000;
+  const end = warmupEnd + duration * 1000;
+  for (let index = 0; ; index++) {
+    const start = performance.now();
+    if (start >= end) break;
+    await send(index);
+    if (start >= warmupEnd) samples.push(performance.now() - start);
+  }
+  samples.sort((left, right) => left - right);
+  const at = (fraction) => samples[Math.min(samples.length - 1, Math.floor(fraction * samples.length))];
+  return { value: at(0.5), unit: 'ms', better: 'lower', p90Ms: at(0.9), p99Ms: at(0.99), maxMs: samples.at(-1), samples: samples.length };
 }

@@ -32,7 +32,7 @@ import { createCapauthToken, openEnvelope, sealEnvelope } from '@skcomm/core/cry
 import { Outbox } from '@skcomm/core/store';
 import WebSocket from 'ws';
 import { coreKeys } from './core.mjs';
-import { body1KiB, measure, params, report, run } from './lib.mjs';
+import { body1KiB, measure, params, report, run, latencies } from './lib.mjs';
 
 const logger = { debug() {}, info() {}, warn() {}, error() {} };
 const SERVER = fileURLToPath(new URL('./relay-server.mjs', import.meta.url));
@@ -307,20 +307,6 @@ async function streamOnce(options) {
 
 const VARIANTS = { e2e: e2eVariant, crypto: cryptoVariant, transport: transportVariant, raw: rawVariant, route: routeVariant, echo: echoVariant };
 
-async function latencies(send, { warmup, duration }) {
-  const samples = [];
-  const warmupEnd = performance.now() + warmup * 1000;
-  const end = warmupEnd + duration * 1000;
-  for (let index = 0; ; index++) {
-    const start = performance.now();
-    if (start >= end) break;
-    await send(index);
-    if (start >= warmupEnd) samples.push(performance.now() - start);
-  }
-  samples.sort((left, right) => left - right);
-  const at = (fraction) => samples[Math.min(samples.length - 1, Math.floor(fraction * samples.length))];
-  return { value: at(0.5), unit: 'ms', better: 'lower', p90Ms: at(0.9), p99Ms: at(0.99), maxMs: samples.at(-1), samples: samples.length };
-}
 
 run(async () => {
   const options = params({ variant: 'e2e', latency: false, clients: 1000, count: 20000 });

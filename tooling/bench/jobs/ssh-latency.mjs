@@ -23,7 +23,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { body1KiB, params, report, run } from './lib.mjs';
+import { body1KiB, FINGERPRINT_A, FINGERPRINT_B, opaqueEnvelope, params, report, run, sampleMs, silentLogger } from './lib.mjs';
 
 const PACKAGE = new URL('../../../packages/transport-ssh/', import.meta.url);
 const { hostKeyFingerprint, ssh } = await import(new URL('dist/index.js', PACKAGE).href);
@@ -31,40 +31,12 @@ const testing = await import(new URL('dist/testing/index.js', PACKAGE).href);
 // ssh2 as the transport resolves it: the same version, without a dependency of the bench on it.
 const ssh2 = createRequire(new URL('package.json', PACKAGE))('ssh2');
 
-const FINGERPRINT_A = 'A'.repeat(40);
-const FINGERPRINT_B = 'B'.repeat(40);
 const MIN_SAMPLES = 20;
 const content = body1KiB();
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
-
-function envelope() {
-  return new TextEncoder().encode(
-    JSON.stringify({
-      skcomm_version: '1.0.0',
-      envelope_id: randomUUID(),
-      timestamp: new Date().toISOString(),
-      from: { name: 'alice', fingerprint: FINGERPRINT_A },
-      to: { name: 'bob', fingerprint: FINGERPRINT_B },
-      payload: { type: 'message', content_encrypted: content, signature: 'c2lnbmF0dXJl' },
-    }),
-  );
-}
-
-/** Runs `once()` until the warm-up passed, then for `duration` seconds (at least MIN_SAMPLES times). */
-async function sample(once, { warmup, duration }) {
-  const warmupEnd = performance.now() + warmup * 1000;
-  do await once();
-  while (performance.now() < warmupEnd);
-  const samples = [];
-  const end = performance.now() + duration * 1000;
-  while (samples.length < MIN_SAMPLES || performance.now() < end) samples.push(await once());
-  samples.sort((x, y) => x - y);
-  const at = (q) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
-  return { value: at(0.5), unit: 'ms', better: 'lower', p95: at(0.95), min: samples[0], max: samples.at(-1), samples: samples.length };
-}
+const envelope = () => opaqueEnvelope(content);
 
 async function skcommVariant(host, port, knownHosts, folder) {
-  const transport = ssh({ identity: host.identityPath, knownHosts })({ selfFingerprint: FINGERPRINT_A, logger: silent });
+  const transport = ssh({ identity: host.identityPath, knownHosts })({ selfFingerprint: FINGERPRINT_A, logger: silentLogger });
   await transport.start();
   const address = testing.addressOn(host, port, folder);
   const once = async () => {
@@ -126,7 +98,7 @@ run(async () => {
     const folder = await testing.makeRemoteDirectory(host);
     const variant = options.variant.startsWith('raw') ? await rawVariant(options.variant, host, sshd.port, folder) : await skcommVariant(host, sshd.port, knownHosts, folder);
     try {
-      report({ ...(await sample(variant.once, options)), variant: options.variant });
+      report({ ...(await sampleMs(variant.once, { ...options, minSamples: MIN_SAMPLES })), variant: options.variant });
     } finally {
       await variant.close();
     }

@@ -13,54 +13,26 @@
  * about 0.25 s after a rescan, 1 s with its watcher alone. Needs
  * packages/transport-syncthing/dist (pnpm build) and the syncthing binary.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { watch } from 'node:fs';
 import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { body1KiB, params, report, run } from './lib.mjs';
+import { body1KiB, FINGERPRINT_A, FINGERPRINT_B, opaqueEnvelope, params, report, run, sampleMs, silentLogger } from './lib.mjs';
 
 const DIST = '../../../packages/transport-syncthing/dist';
 const { syncthing } = await import(`${DIST}/index.js`);
 const { startSyncthingPair } = await import(`${DIST}/testing/index.js`);
 
-const FINGERPRINT_A = 'A'.repeat(40);
-const FINGERPRINT_B = 'B'.repeat(40);
 const MIN_SAMPLES = 10;
 const content = body1KiB();
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
-
-function envelope() {
-  return new TextEncoder().encode(
-    JSON.stringify({
-      skcomm_version: '1.0.0',
-      envelope_id: randomUUID(),
-      timestamp: new Date().toISOString(),
-      from: { name: 'alice', fingerprint: FINGERPRINT_A },
-      to: { name: 'bob', fingerprint: FINGERPRINT_B },
-      payload: { type: 'message', content_encrypted: content, signature: 'c2lnbmF0dXJl' },
-    }),
-  );
-}
-
-/** Runs `once()` until the warm-up passed, then for `duration` seconds (at least MIN_SAMPLES times). */
-async function sample(once, { warmup, duration }) {
-  const warmupEnd = performance.now() + warmup * 1000;
-  do await once();
-  while (performance.now() < warmupEnd);
-  const samples = [];
-  const end = performance.now() + duration * 1000;
-  while (samples.length < MIN_SAMPLES || performance.now() < end) samples.push(await once());
-  samples.sort((x, y) => x - y);
-  const at = (q) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
-  return { value: at(0.5), unit: 'ms', better: 'lower', p95: at(0.95), min: samples[0], max: samples.at(-1), samples: samples.length };
-}
+const envelope = () => opaqueEnvelope(content);
 
 async function skcommVariant(pair) {
   const transport = (side, peer, fingerprint) =>
     syncthing({ root: side.folder, folder: pair.folderId, api: side.instance.apiUrl, apiKeyFile: side.instance.apiKeyFile, device: peer.instance.deviceId, pollIntervalMs: 50 })({
       selfFingerprint: fingerprint,
-      logger: silent,
+      logger: silentLogger,
     });
   const a = transport(pair.sideA, pair.sideB, FINGERPRINT_A);
   const b = transport(pair.sideB, pair.sideA, FINGERPRINT_B);
@@ -128,7 +100,7 @@ run(async () => {
   try {
     const sides = { sideA: { instance: pair.a, folder: pair.folderOfA }, sideB: { instance: pair.b, folder: pair.folderOfB }, folderId: pair.folderId };
     const once = options.variant === 'raw' ? await rawVariant(sides) : await skcommVariant(sides);
-    report({ ...(await sample(once, options)), variant: options.variant });
+    report({ ...(await sampleMs(once, { ...options, minSamples: MIN_SAMPLES })), variant: options.variant });
   } finally {
     await pair.stop();
   }

@@ -23,7 +23,7 @@ import { parseEnvelope, serializeEnvelope } from '@skcomm/core';
 import { openEnvelope, sealEnvelope } from '@skcomm/core/crypto';
 import { Outbox } from '@skcomm/core/store';
 import { coreKeys } from './core.mjs';
-import { body1KiB, measure, params, report, run } from './lib.mjs';
+import { body1KiB, measure, params, report, run, latencies } from './lib.mjs';
 
 const FINGERPRINT_B = 'B'.repeat(40);
 const logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -147,21 +147,6 @@ async function rawVariant(keys, body) {
 
 const VARIANTS = { e2e: e2eVariant, crypto: cryptoVariant, transport: transportVariant, raw: rawVariant };
 
-/** One at a time for the warm-up, then for `duration` seconds; percentiles of the window. */
-async function latencies(send, { warmup, duration }) {
-  const samples = [];
-  const warmupEnd = performance.now() + warmup * 1000;
-  const end = warmupEnd + duration * 1000;
-  for (let index = 0; ; index++) {
-    const start = performance.now();
-    if (start >= end) break;
-    await send(index);
-    if (start >= warmupEnd) samples.push(performance.now() - start);
-  }
-  samples.sort((left, right) => left - right);
-  const at = (fraction) => samples[Math.min(samples.length - 1, Math.floor(fraction * samples.length))];
-  return { value: at(0.5), unit: 'ms', better: 'lower', p90Ms: at(0.9), p99Ms: at(0.99), maxMs: samples.at(-1), samples: samples.length };
-}
 
 run(async () => {
   const options = params({ variant: 'e2e', latency: false });
