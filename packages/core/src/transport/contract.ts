@@ -24,6 +24,8 @@ export interface TransportTraits {
   duplex: boolean;
   /** True when a successful send() means the next hop confirmed receipt. */
   hopAck: boolean;
+  /** Largest attachment `sendWithAttachment()` carries; absent when the transport has no such capability. */
+  maxAttachmentBytes?: number;
 }
 
 /** Where to send: the recipient's fingerprint and, where the transport needs one, its address. */
@@ -56,7 +58,36 @@ export interface InboundEnvelope {
   receivedAt: Date;
   /** Where it came from, for logs and quarantine records (a file name, a remote address). */
   source?: string;
+  /** The ciphertext that travelled beside this envelope (`sendWithAttachment`), complete and on disk. */
+  attachment?: InboundAttachment;
   commit(): Promise<void>;
+}
+
+/**
+ * A large payload that travels beside one envelope (an optional capability of the contract,
+ * see docs/decisions/attachments.md). The agent encrypts it before the transport sees it: the
+ * transport moves opaque ciphertext chunks and never holds a key. Every chunk is `chunkBytes`
+ * long except the last; there are `ceil(size / chunkBytes)` of them (at least one).
+ */
+export interface OutgoingAttachment {
+  /** 32 lowercase hex characters; the same for every retry and resume of one transfer. */
+  id: string;
+  /** Ciphertext bytes in all. */
+  size: number;
+  chunkBytes: number;
+  /** Ciphertext chunk `index` (0-based). The transport asks only for chunks the receiver lacks. */
+  readChunk(index: number): Promise<Uint8Array>;
+  /** Bytes the receiver holds durably so far, as the transport learns it. */
+  onProgress?(confirmedBytes: number, size: number): void;
+}
+
+/** What the receiving transport hands over once every chunk is on its disk. */
+export interface InboundAttachment {
+  id: string;
+  size: number;
+  chunkBytes: number;
+  /** A file holding the whole ciphertext; the transport owns it and deletes it on commit(). */
+  path: string;
 }
 
 export interface ReceiveOptions {
@@ -93,6 +124,12 @@ export interface Transport {
   send(bytes: Uint8Array, target: SendTarget, options?: SendOptions): Promise<SendResult>;
   /** Returns what is waiting (poll). Uncommitted envelopes may be returned again. */
   receive(options?: ReceiveOptions): Promise<InboundEnvelope[]>;
+  /**
+   * Optional: sends an envelope with a large attachment. Resolves once the receiver holds the
+   * whole attachment durably and has queued the envelope (a hop ack). A failure throws a
+   * TransportError; calling again with the same attachment id resumes where the receiver stopped.
+   */
+  sendWithAttachment?(bytes: Uint8Array, attachment: OutgoingAttachment, target: SendTarget, options?: SendOptions): Promise<SendResult>;
   /** Push transports: called for each arriving envelope. Returns an unsubscribe function. */
   subscribe?(onEnvelope: (envelope: InboundEnvelope) => void | Promise<void>): () => void;
   healthCheck(): Promise<TransportHealth>;
