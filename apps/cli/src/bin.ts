@@ -78,7 +78,7 @@ transport.command('remove <name>').description('remove a transport').action(lazy
 
 program
   .command('send')
-  .description('sign, encrypt and send a message (TEXT, or - to read stdin)')
+  .description('sign, encrypt and send a message (TEXT, or - to read stdin) or a file (--file PATH)')
   .argument('[text]', 'message text, or - for stdin')
   .requiredOption('--to <name>', 'peer name')
   .addOption(new Option('--mode <mode>', 'routing mode').choices(['failover', 'broadcast', 'stealth', 'speed']).default('failover'))
@@ -90,6 +90,11 @@ program
   .option('--ttl <seconds>', 'time to live in seconds (default 7 days)')
   .option('--open', 'send signed but NOT encrypted (explicit open mode)')
   .option('--wait <seconds>', 'after the hand-off, wait this long for the recipient\'s signed ack')
+  .option(
+    '--file <path>',
+    'send this file instead of TEXT: inline up to 256 KiB, larger ones streamed by a transport that can (e.g. webrtc); the same command again resumes a cut transfer',
+  )
+  .option('--name <name>', 'with --file: the file name the recipient sees (default: its base name)')
   .action(lazy(() => import('./commands/send.js')));
 
 program

@@ -2,7 +2,7 @@
  * @skcomm/compliance-tests: the conformance suite every SKComm transport runs.
  * Framework-free cases and a runner here; the vitest binding is `@skcomm/compliance-tests/vitest`.
  */
-export { complianceCases } from './cases/index.js';
+export { attachmentComplianceCases, complianceCases } from './cases/index.js';
 export type { ComplianceCase, ComplianceEndpoints, ComplianceFixture, ComplianceFixtureFactory, ComplianceLimitations } from './fixture.js';
 export { ComplianceNotApplicableError } from './not-applicable.js';
 export { runCompliance, type ComplianceResult, type RunComplianceOptions } from './run.js';

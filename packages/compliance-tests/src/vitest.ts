@@ -1,9 +1,10 @@
 /**
- * The vitest binding: one `it` per case. A case that is not applicable to the fixture is
- * reported as skipped with its reason (never as passed).
+ * The vitest binding: one `it` per case, the attachment cases included. A case that is
+ * not applicable to the fixture (or to a transport without the optional capability it
+ * tests) is reported as skipped with its reason (never as passed).
  */
 import { describe, it } from 'vitest';
-import { complianceCases } from './cases/index.js';
+import { attachmentComplianceCases, complianceCases } from './cases/index.js';
 import type { ComplianceFixtureFactory } from './fixture.js';
 import { ComplianceNotApplicableError } from './not-applicable.js';
 
@@ -18,7 +19,7 @@ export function describeTransportCompliance(
   options: DescribeComplianceOptions = {},
 ): void {
   describe(`${name}: transport compliance`, () => {
-    for (const complianceCase of complianceCases) {
+    for (const complianceCase of [...complianceCases, ...attachmentComplianceCases]) {
       it(
         complianceCase.name,
         async (context) => {

@@ -37,6 +37,10 @@ export const ErrorCode = {
   TransportLoad: 'E_TRANSPORT_LOAD',
   NoRoute: 'E_NO_ROUTE',
   AllTransportsFailed: 'E_ALL_TRANSPORTS_FAILED',
+  // Large files (@skcomm/core/files)
+  FileManifest: 'E_FILE_MANIFEST',
+  FileChanged: 'E_FILE_CHANGED',
+  FileIntegrity: 'E_FILE_INTEGRITY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -2,7 +2,7 @@
  * @skcomm/core: contracts. Types, errors, the envelope schema and strict parser, canonical
  * JSON, the transport contract and the small helpers transports share (config options, the
  * receive queue). Implementations live behind subpaths:
- * `@skcomm/core/crypto`, `/store`, `/receive`, `/router`, `/testing`.
+ * `@skcomm/core/crypto`, `/store`, `/receive`, `/router`, `/agent`, `/files`, `/testing`.
  */
 export * from './errors.js';
 export * from './envelope/schema.js';

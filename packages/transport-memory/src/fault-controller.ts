@@ -30,6 +30,12 @@ export interface FaultSettings {
   maxCopies: number;
   /** Share of envelopes that land at a random place in the queue instead of its end. */
   reorderRate: number;
+  /**
+   * Every `sendWithAttachment` call breaks (retryable, as a dropped connection would) once
+   * this many chunks crossed in it; the receiver keeps them, so the next call resumes.
+   * null: never.
+   */
+  attachmentCutAfterChunks: number | null;
 }
 
 export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
@@ -41,6 +47,7 @@ export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
   duplicateRate: 0,
   maxCopies: 2,
   reorderRate: 0,
+  attachmentCutAfterChunks: null,
 });
 
 /** What the faults decided for one envelope. */
@@ -134,6 +141,8 @@ function validate(settings: FaultSettings): void {
     if (!(settings[field] >= 0 && settings[field] <= 1)) fail(field, 'must be between 0 and 1');
   }
   if (!Number.isInteger(settings.maxCopies) || settings.maxCopies < 2) fail('maxCopies', 'must be a whole number >= 2');
+  const cut = settings.attachmentCutAfterChunks;
+  if (cut !== null && !(Number.isInteger(cut) && cut >= 0)) fail('attachmentCutAfterChunks', 'must be null or a whole number >= 0');
   if (settings.flapping !== null) {
     for (const phase of ['upMs', 'downMs'] as const) {
       const length = settings.flapping[phase];

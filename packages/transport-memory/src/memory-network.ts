@@ -5,7 +5,8 @@
  * stop, restart, or replacement by a new transport for the same fingerprint.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode } from '@skcomm/core';
+import { ErrorCode, type OutgoingAttachment } from '@skcomm/core';
+import { AttachmentSpool, chunkLength, type SpooledAttachment } from './attachment-spool.js';
 import { MemoryTransportError } from './errors.js';
 import { FaultController } from './fault-controller.js';
 import { Mailbox, type MailboxEntry } from './mailbox.js';
@@ -16,6 +17,8 @@ export interface MemoryNetworkInit {
   seed?: number;
   /** Milliseconds, for flapping schedules. Default `performance.now`. */
   clock?: () => number;
+  /** Where receivers keep attachment ciphertext. Default: a new folder under the system temp dir. */
+  spoolDir?: string;
 }
 
 /** What the network needs from an attached endpoint. */
@@ -32,6 +35,13 @@ export interface RouteRequest {
   signal?: AbortSignal;
 }
 
+export interface AttachmentRouteRequest extends RouteRequest {
+  attachment: OutgoingAttachment;
+}
+
+/** Chunks written between two fsyncs of the receiver's file; only synced chunks count as held. */
+const CHUNKS_PER_SYNC = 16;
+
 const namedNetworks = new Map<string, MemoryNetwork>();
 
 export class MemoryNetwork {
@@ -43,8 +53,10 @@ export class MemoryNetwork {
   private readonly endpointFaultsByFingerprint = new Map<string, FaultController>();
   private readonly mailboxes = new Map<string, Mailbox>();
   private readonly attached = new Map<string, MemoryEndpoint>();
+  private readonly spool: AttachmentSpool;
 
   constructor(init: MemoryNetworkInit = {}) {
+    this.spool = new AttachmentSpool(init.spoolDir);
     this.seed = init.seed ?? 1;
     this.clock = init.clock ?? (() => performance.now());
     this.faults = new FaultController('network', this.seed, this.clock);
@@ -134,6 +146,108 @@ export class MemoryNetwork {
       const entry = mailbox.add(bytes, request.from, position);
       this.attached.get(request.to)?.onArrival(entry);
     }
+  }
+
+  /**
+   * Carries one envelope with its attachment: the chunks the recipient lacks, into its
+   * spool file, then the envelope into its mailbox. Resolves once both are there (a hop
+   * ack: no drop or duplicate fault applies). A second call for the same attachment resumes;
+   * one whose envelope is still uncommitted in the mailbox resolves without delivering again.
+   */
+  async routeWithAttachment(request: AttachmentRouteRequest): Promise<void> {
+    this.checkReachable(request);
+    const { attachment } = request;
+    const record = await this.spool.open(request.to, attachment);
+    const previous = record.busy;
+    let release = () => {};
+    record.busy = new Promise((resolve) => (release = resolve));
+    await previous;
+    try {
+      const mailbox = this.mailbox(request.to);
+      if (record.mailboxEntryId !== undefined && mailbox.has(record.mailboxEntryId)) return;
+      attachment.onProgress?.(record.heldBytes, record.size);
+      await this.moveMissingChunks(request, record);
+      const delayMs = this.latencyMs(request.from, request.to);
+      if (delayMs > 0) await sleep(delayMs, undefined, request.signal === undefined ? {} : { signal: request.signal });
+      this.checkReachable(request);
+      const entry = mailbox.add(Uint8Array.from(request.bytes), request.from, Infinity, {
+        id: record.id,
+        size: record.size,
+        chunkBytes: record.chunkBytes,
+        path: record.path,
+      });
+      record.mailboxEntryId = entry.id;
+      this.attached.get(request.to)?.onArrival(entry);
+    } finally {
+      release();
+    }
+  }
+
+  /** Called by the recipient's commit(): the mailbox entry and its attachment file go. */
+  async releaseAttachment(recipient: string, entryId: number, attachmentId: string): Promise<void> {
+    this.mailbox(recipient).remove(entryId);
+    const record = this.spool.find(recipient, attachmentId);
+    if (record !== undefined && record.mailboxEntryId === entryId) await this.spool.forget(record);
+  }
+
+  /** Attachments the network holds a record of (partial, or waiting uncommitted in a mailbox). */
+  get spooledAttachments(): number {
+    return this.spool.size;
+  }
+
+  private async moveMissingChunks(request: AttachmentRouteRequest, record: SpooledAttachment): Promise<void> {
+    const { attachment } = request;
+    const cutAfter = this.attachmentCutAfterChunks(request.from, request.to);
+    const handle = await this.spool.openForWriting(record);
+    const unsynced: number[] = [];
+    const syncHeld = async () => {
+      if (unsynced.length === 0) return;
+      await handle.sync();
+      for (const index of unsynced.splice(0)) {
+        record.held[index] = 1;
+        record.heldBytes += chunkLength(record, index);
+      }
+      attachment.onProgress?.(record.heldBytes, record.size);
+    };
+    try {
+      let moved = 0;
+      for (let index = 0; index < record.count; index++) {
+        if (record.held[index] === 1) continue;
+        request.signal?.throwIfAborted();
+        this.checkReachable(request);
+        if (cutAfter !== undefined && moved >= cutAfter) {
+          // The receiver keeps what crossed, as a peer whose connection dropped would.
+          await syncHeld();
+          throw new MemoryTransportError(
+            `attachment ${record.id} cut by a fault after ${moved} chunk(s); ${record.heldBytes} of ${record.size} bytes are at ${request.to}`,
+            { transport: request.transport, retryable: true },
+            ErrorCode.TransportUnavailable,
+          );
+        }
+        const bytes = await attachment.readChunk(index);
+        const expected = chunkLength(record, index);
+        if (!(bytes instanceof Uint8Array) || bytes.byteLength !== expected) {
+          throw new MemoryTransportError(
+            `attachment ${record.id}: readChunk(${index}) returned ${bytes instanceof Uint8Array ? `${bytes.byteLength} bytes` : 'no bytes'}, expected ${expected}`,
+            { transport: request.transport, retryable: false },
+          );
+        }
+        await handle.write(bytes, 0, bytes.byteLength, index * record.chunkBytes);
+        unsynced.push(index);
+        moved++;
+        if (unsynced.length >= CHUNKS_PER_SYNC) await syncHeld();
+      }
+      await syncHeld();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private attachmentCutAfterChunks(...fingerprints: string[]): number | undefined {
+    const limits = [this.faults, ...fingerprints.map((fingerprint) => this.endpointFaults(fingerprint))]
+      .map((faults) => faults.settings.attachmentCutAfterChunks)
+      .filter((limit): limit is number => limit !== null);
+    return limits.length === 0 ? undefined : Math.min(...limits);
   }
 
   private checkReachable(request: RouteRequest): void {

@@ -6,6 +6,7 @@ import {
   describeError,
   type InboundEnvelope,
   type Logger,
+  type OutgoingAttachment,
   type ReceiveOptions,
   type SendOptions,
   type SendResult,
@@ -16,6 +17,7 @@ import {
   type TransportTraits,
 } from '@skcomm/core';
 import { MEMORY_TRANSPORT_ID, type MemoryTransportOptions } from './config.js';
+import { ATTACHMENT_ID_PATTERN } from './attachment-spool.js';
 import { MemoryTransportError } from './errors.js';
 import type { FaultController } from './fault-controller.js';
 import type { MailboxEntry } from './mailbox.js';
@@ -59,6 +61,7 @@ export class MemoryTransport implements Transport, MemoryEndpoint {
       duplex: true,
       // send() resolves once the envelope is in the recipient's mailbox (unless a drop fault lies).
       hopAck: true,
+      maxAttachmentBytes: settings.maxAttachmentBytes,
     });
   }
 
@@ -91,17 +94,7 @@ export class MemoryTransport implements Transport, MemoryEndpoint {
   }
 
   async send(bytes: Uint8Array, target: SendTarget, options: SendOptions = {}): Promise<SendResult> {
-    options.signal?.throwIfAborted();
-    if (!FINGERPRINT_PATTERN.test(target.fingerprint)) {
-      throw new MemoryTransportError('the target is not a full uppercase fingerprint', { transport: this.name, retryable: false });
-    }
-    if (bytes.length > this.traits.maxEnvelopeBytes) {
-      throw new MemoryTransportError(
-        `envelope is ${bytes.length} bytes; this transport carries at most ${this.traits.maxEnvelopeBytes}`,
-        { transport: this.name, retryable: false },
-        ErrorCode.EnvelopeTooLarge,
-      );
-    }
+    this.checkSend(bytes, target, options);
     await this.network.route({
       from: this.fingerprint,
       to: target.fingerprint,
@@ -110,6 +103,25 @@ export class MemoryTransport implements Transport, MemoryEndpoint {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     return { transport: this.name, detail: `memory:${target.fingerprint}` };
+  }
+
+  /**
+   * Moves the chunks of `attachment` the recipient lacks into its spool file, then the
+   * envelope into its mailbox; resolves once both are there. Calling again with the same
+   * attachment id resumes; while the envelope waits uncommitted, it is not delivered twice.
+   */
+  async sendWithAttachment(bytes: Uint8Array, attachment: OutgoingAttachment, target: SendTarget, options: SendOptions = {}): Promise<SendResult> {
+    this.checkSend(bytes, target, options);
+    this.checkAttachment(attachment);
+    await this.network.routeWithAttachment({
+      from: this.fingerprint,
+      to: target.fingerprint,
+      bytes,
+      attachment,
+      transport: this.name,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    return { transport: this.name, detail: `memory:${target.fingerprint} with attachment ${attachment.id}` };
   }
 
   /** Everything not yet committed, oldest first (unless reordered by a fault). */
@@ -169,12 +181,44 @@ export class MemoryTransport implements Transport, MemoryEndpoint {
 
   private inbound(entry: MailboxEntry): InboundEnvelope {
     const mailbox = this.network.mailbox(this.fingerprint);
+    const { attachment } = entry;
     return {
       bytes: Uint8Array.from(entry.bytes),
       transport: this.name,
       receivedAt: entry.arrivedAt,
       source: `memory:${entry.from}`,
-      commit: async () => mailbox.remove(entry.id),
+      ...(attachment === undefined ? {} : { attachment: { ...attachment } }),
+      commit:
+        attachment === undefined
+          ? async () => mailbox.remove(entry.id)
+          : () => this.network.releaseAttachment(this.fingerprint, entry.id, attachment.id),
     };
+  }
+
+  private checkSend(bytes: Uint8Array, target: SendTarget, options: SendOptions): void {
+    options.signal?.throwIfAborted();
+    if (!FINGERPRINT_PATTERN.test(target.fingerprint)) {
+      throw new MemoryTransportError('the target is not a full uppercase fingerprint', { transport: this.name, retryable: false });
+    }
+    if (bytes.length > this.traits.maxEnvelopeBytes) {
+      throw new MemoryTransportError(
+        `envelope is ${bytes.length} bytes; this transport carries at most ${this.traits.maxEnvelopeBytes}`,
+        { transport: this.name, retryable: false },
+        ErrorCode.EnvelopeTooLarge,
+      );
+    }
+  }
+
+  /** A malformed or oversized attachment fails the same way every time: not retryable. */
+  private checkAttachment(attachment: OutgoingAttachment): void {
+    const refuse = (message: string, code: ErrorCode = ErrorCode.Transport): never => {
+      throw new MemoryTransportError(`attachment ${message}`, { transport: this.name, retryable: false }, code);
+    };
+    if (typeof attachment.id !== 'string' || !ATTACHMENT_ID_PATTERN.test(attachment.id)) refuse('id must be 32 lowercase hex characters');
+    if (!Number.isSafeInteger(attachment.size) || attachment.size < 0) refuse('size must be a whole number >= 0');
+    if (!Number.isSafeInteger(attachment.chunkBytes) || attachment.chunkBytes < 1) refuse('chunkBytes must be a whole number >= 1');
+    if (typeof attachment.readChunk !== 'function') refuse('has no readChunk()');
+    const limit = this.traits.maxAttachmentBytes ?? 0;
+    if (attachment.size > limit) refuse(`is ${attachment.size} bytes; this transport carries at most ${limit}`, ErrorCode.EnvelopeTooLarge);
   }
 }

@@ -1,17 +1,22 @@
 /**
- * The reference transport must pass the whole suite: plainly, and again with the benign
- * faults any real channel has (latency, jitter, reordering, duplicates), which the
- * contract allows.
+ * The reference transport must pass the whole suite, attachment cases included: plainly,
+ * and again with the benign faults any real channel has (latency, jitter, reordering,
+ * duplicates), which the contract allows.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describeTransportCompliance } from '@skcomm/compliance-tests/vitest';
 import type { ComplianceFixture } from '@skcomm/compliance-tests';
 import { memory, MemoryNetwork, type FaultSettings } from '../src/index.js';
 import { contextFor, FINGERPRINT_A, FINGERPRINT_B } from './support.js';
 
 function memoryFixture(faults: Partial<FaultSettings> = {}): ComplianceFixture {
+  let spoolDir: string | undefined;
   return {
     async setup() {
-      const network = new MemoryNetwork({ seed: 7 });
+      spoolDir = await mkdtemp(join(tmpdir(), 'skcomm-memory-compliance-'));
+      const network = new MemoryNetwork({ seed: 7, spoolDir });
       network.faults.set(faults);
       return {
         a: memory({ network })(contextFor(FINGERPRINT_A)),
@@ -26,7 +31,9 @@ function memoryFixture(faults: Partial<FaultSettings> = {}): ComplianceFixture {
         },
       };
     },
-    async teardown() {},
+    async teardown() {
+      if (spoolDir !== undefined) await rm(spoolDir, { recursive: true, force: true });
+    },
   };
 }
 

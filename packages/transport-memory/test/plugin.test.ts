@@ -10,10 +10,11 @@ describe('plugin and factory', () => {
   });
 
   it('parses raw config, including strings from --set', () => {
-    expect(plugin.parseOptions({})).toEqual({ network: 'default', maxEnvelopeBytes: 1024 * 1024 });
-    expect(plugin.parseOptions({ network: 'lab', maxEnvelopeBytes: '4096', priority: '5', name: 'mem-1' })).toEqual({
+    expect(plugin.parseOptions({})).toEqual({ network: 'default', maxEnvelopeBytes: 1024 * 1024, maxAttachmentBytes: 8 * 1024 ** 3 });
+    expect(plugin.parseOptions({ network: 'lab', maxEnvelopeBytes: '4096', maxAttachmentBytes: '65536', priority: '5', name: 'mem-1' })).toEqual({
       network: 'lab',
       maxEnvelopeBytes: 4096,
+      maxAttachmentBytes: 65536,
       priority: 5,
       name: 'mem-1',
     });

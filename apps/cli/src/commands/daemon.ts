@@ -6,6 +6,7 @@
 import { runDaemon } from '@skcomm/core/agent';
 import { createFileLogger } from '@skcomm/core/store';
 import type { CliContext } from '../context.js';
+import { receivedFileLine } from '../file-display.js';
 import { UsageError } from '../run.js';
 
 export default async function daemon(context: CliContext, options: { pollInterval: string }): Promise<void> {
@@ -23,6 +24,11 @@ export default async function daemon(context: CliContext, options: { pollInterva
       logger,
       pollIntervalMs,
       onReady: () => context.err.write(`skcomm daemon: running for ${agent.name} (pid ${process.pid}); logs in ${agent.layout.transportLogFile}\n`),
+      // Files are worth a line as they land: where to find them. Other messages wait in the inbox.
+      onMessage: (message) => {
+        const line = context.json ? undefined : receivedFileLine(message);
+        if (line !== undefined) context.out.write(`${line}\n`);
+      },
     });
     context.print({ ok: true, ...summary }, `skcomm daemon: stopped (${summary.received} envelopes received, ${summary.retried} retries)`);
   } finally {

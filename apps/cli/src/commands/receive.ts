@@ -1,7 +1,8 @@
 import type { VerifiedMessage } from '@skcomm/core';
-import type { Agent, Rejection } from '@skcomm/core/agent';
+import { type Agent, receivedFileOf, type Rejection } from '@skcomm/core/agent';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CliContext } from '../context.js';
+import { receivedFileLine } from '../file-display.js';
 
 interface ReceiveOptions {
   watch?: boolean;
@@ -51,6 +52,7 @@ function reportRejections(context: CliContext, rejected: Rejection[]): void {
 }
 
 function toJson(message: VerifiedMessage) {
+  const file = receivedFileOf(message);
   return {
     envelope_id: message.envelopeId,
     from: { name: message.from.name, fingerprint: message.from.fingerprint },
@@ -66,6 +68,7 @@ function toJson(message: VerifiedMessage) {
     trust: message.trust,
     transport: message.transport,
     received_at: message.receivedAt.toISOString(),
+    ...(file === undefined ? {} : { file }),
   };
 }
 
@@ -74,7 +77,8 @@ function toText(message: VerifiedMessage): string {
   return [
     `From ${message.from.name} (${message.from.fingerprint.slice(-16)}) via ${message.transport}, ${message.createdAt.toISOString()} [${lock}, signature verified]`,
     `  id ${message.envelopeId}${message.threadId ? ` thread ${message.threadId}` : ''}${message.inReplyTo ? ` reply-to ${message.inReplyTo}` : ''}${message.type === 'message' ? '' : ` type ${message.type}`}`,
-    ...message.body.split('\n').map((line) => `  ${line}`),
+    // A received file is on disk; its message says where, not what is in it.
+    ...(receivedFileLine(message) ?? message.body).split('\n').map((line) => `  ${line}`),
     '',
   ].join('\n');
 }

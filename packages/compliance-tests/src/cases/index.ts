@@ -1,4 +1,5 @@
 import type { ComplianceCase } from '../fixture.js';
+import { attachmentNotDeliveredTwice, attachmentOverLimitRefused, attachmentResumes, attachmentRoundTrip } from './attachment.js';
 import { abortedSendRejected, healthIsTruthful, sendToDownFailsRetryable } from './failure.js';
 import { committedNotRedelivered, uncommittedRedelivered } from './commit.js';
 import { wellFormedDeclaration } from './contract-shape.js';
@@ -26,4 +27,15 @@ export const complianceCases: readonly ComplianceCase[] = [
   abortedSendRejected,
   nothingAfterStop,
   subscribePushes,
+];
+
+/**
+ * The cases of the optional `sendWithAttachment` capability: "not applicable" for a
+ * transport without it. Kept apart so `complianceCases` stays what every transport passes.
+ */
+export const attachmentComplianceCases: readonly ComplianceCase[] = [
+  attachmentRoundTrip,
+  attachmentOverLimitRefused,
+  attachmentNotDeliveredTwice,
+  attachmentResumes,
 ];

@@ -52,6 +52,8 @@ import {
 } from '../store/index.js';
 import type { InboundEnvelope, Logger, Transport, TransportContext } from '../transport/contract.js';
 import { decideRound, describeFailures, expiresAt } from './delivery.js';
+import { acknowledgeFileTransfer, type FileSendReport, receivedFilesDir, type SendFileOptions, sendFile } from './files.js';
+import { saveReceivedFile } from './received-files.js';
 import type { AgentSendOptions, AttemptReport, ReceiveResult, Rejection, SendReport, TransportStatus } from './types.js';
 
 export interface AgentOpenOptions {
@@ -178,6 +180,31 @@ export class Agent {
       await this.waitForDelivery(envelope.envelope_id, options.waitMs, options.signal);
     }
     return { envelopeId: envelope.envelope_id, report: await this.reportOf(envelope.envelope_id, report) };
+  }
+
+  /**
+   * Sends a file: inline in one `file` envelope up to 256 KiB (any transport, the outbox,
+   * acks), else streamed beside a sealed `webrtc_file` manifest through a transport with
+   * sendWithAttachment(). Running it again for the same file and peer resumes a transfer
+   * that was cut or crashed (see files.ts).
+   */
+  async sendFile(peerName: string, path: string, options: SendFileOptions = {}): Promise<FileSendReport> {
+    return sendFile(
+      {
+        layout: this.layout,
+        logger: this.logger,
+        peers: this.peers,
+        retryScheduleMs: this.config.retry_schedule_seconds.map((seconds) => seconds * 1000),
+        ...(this.options.random ? { random: this.options.random } : {}),
+        unlock: () => this.unlock(),
+        transports: async () => (await this.loadTransports()).transports,
+        send: (name, draft, sendOptions) => this.send(name, draft, sendOptions),
+        receive: () => this.receive(),
+      },
+      peerName,
+      path,
+      options,
+    );
   }
 
   /** The outbox of this home (opened on first use). */
@@ -465,6 +492,8 @@ export class Agent {
     await outbox.refresh();
     const entry = outbox.get(ack.envelope_id);
     if (entry === undefined) {
+      // Streamed files are not in the outbox: their transfer record takes the ack.
+      if (await acknowledgeFileTransfer(this.layout, ack, message.from.fingerprint, this.logger)) return;
       // Purged, or compacted after an earlier ack: nothing left to record.
       this.logger.info('ack for an envelope no longer in the outbox', { envelope_id: ack.envelope_id, from: message.from.fingerprint });
       return;
@@ -589,6 +618,7 @@ export class Agent {
         maxEnvelopeBytes: this.config.max_envelope_bytes,
         logger: this.logger,
         onAck: (message) => this.applyAck(message),
+        prepareForInbox: (message, inbound) => saveReceivedFile(message, inbound, receivedFilesDir(this.layout)),
         ...(this.options.now ? { now: this.options.now } : {}),
       });
     })();

@@ -6,6 +6,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { describeError, SkcommError } from '../errors.js';
+import type { VerifiedMessage } from '../message.js';
 import { acquireHomeLock } from '../store/index.js';
 import type { InboundEnvelope, Logger, Transport } from '../transport/contract.js';
 import type { Agent } from './agent.js';
@@ -21,6 +22,8 @@ export interface DaemonOptions {
   logger: Logger;
   /** Called once everything is started (tests wait on it). */
   onReady?: () => void;
+  /** Called for each message accepted into the inbox (acks and duplicates are not messages). */
+  onMessage?: (message: VerifiedMessage) => void;
 }
 
 export interface DaemonSummary {
@@ -48,7 +51,10 @@ export async function runDaemon(agent: Agent, options: DaemonOptions): Promise<D
     const handle = (envelope: InboundEnvelope) =>
       track(
         agent.processInbound(envelope).then(
-          () => void summary.received++,
+          (outcome) => {
+            summary.received++;
+            if (outcome.status === 'accepted') options.onMessage?.(outcome.message);
+          },
           (error: unknown) => logger.error('inbound envelope not processed; the transport will redeliver it', { transport: envelope.transport, error: describeError(error) }),
         ),
       );

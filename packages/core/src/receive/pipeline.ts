@@ -53,6 +53,12 @@ export interface ReceivePipelineOptions {
   onAck?: (message: VerifiedMessage) => Promise<void>;
   /** Verb -> handler. A `command` runs only from a peer trusted >= `trusted` with a handler here. */
   commandHandlers?: ReadonlyMap<string, CommandHandler>;
+  /**
+   * The last check of an accepted message, which may also turn it into what the inbox
+   * keeps (the agent saves a received file and stores where it went). A typed error
+   * rejects the envelope (quarantined); a StorageError propagates, uncommitted.
+   */
+  prepareForInbox?: (message: VerifiedMessage, inbound: InboundEnvelope) => Promise<VerifiedMessage>;
 }
 
 export interface ReceivePipeline {
@@ -158,7 +164,8 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
         await options.onAck(message);
         return { kind: 'ack', message, expiresAt };
       }
-      return { kind: 'accept', message, expiresAt, command };
+      const stored = options.prepareForInbox === undefined ? message : await options.prepareForInbox(message, inbound);
+      return { kind: 'accept', message: stored, expiresAt, command };
     } catch (error) {
       if (isStorageError(error)) throw error;
       if (SkcommError.is(error)) return { kind: 'reject', error, envelope };
