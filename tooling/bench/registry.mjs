@@ -535,3 +535,45 @@ ratios.push({ section: 'syncthing latency (lower is better)', num: 'sync.syncthi
     ratios.push({ section, num: `e2e.file.agent.${mode}`, den: `e2e.file.bare.${mode}`, reading: `SKComm end to end vs the bare NNCP-style chain, ${label}` });
   }
 }
+
+// ---------------------------------------------------------------- webrtc file (jobs/webrtc-file.mjs)
+// A 100 MiB file one way over @skcomm/transport-webrtc sendWithAttachment (AES-256-GCM chunks from
+// @skcomm/core/files when built), sender and receiver in two processes, timed to the receiver's
+// hop ack (all durable), peak RSS of both in --json; next to bare werift moving the same bytes
+// from disk to disk. Lanes 2 and 4 show what parallel data channels on one SCTP association give.
+// By hand, to see RSS stay flat: node tooling/bench/jobs/webrtc-file.mjs '{"sizeMiB":1024}'
+{
+  const WEBRTC_FILE = ['packages/transport-webrtc/dist/index.js', 'apps/relay/dist/index.js'];
+  jobs.push(
+    {
+      name: 'webrtc-file.transport',
+      group: 'webrtc-file',
+      file: 'webrtc-file.mjs',
+      params: { variant: 'transport', sizeMiB: 100 },
+      what: 'webrtc sendWithAttachment, 100 MiB, 1 file lane (default), two processes, MB/s',
+      target: { min: 15 },
+      requires: WEBRTC_FILE[0],
+    },
+    ...[2, 4].map((lanes) => ({
+      name: `webrtc-file.transport.lanes${lanes}`,
+      group: 'webrtc-file',
+      file: 'webrtc-file.mjs',
+      params: { variant: 'transport', sizeMiB: 100, lanes },
+      what: `webrtc sendWithAttachment, 100 MiB, ${lanes} file lanes, MB/s`,
+      requires: WEBRTC_FILE[0],
+    })),
+    {
+      name: 'webrtc-file.raw',
+      group: 'webrtc-file',
+      file: 'webrtc-file.mjs',
+      params: { variant: 'raw', sizeMiB: 100 },
+      what: 'bare werift: the same bytes disk to disk, 64 KiB messages, 64 KiB cap, fsync, "OK" back (baseline), MB/s',
+    },
+  );
+  const section = 'webrtc file, 100 MiB one way';
+  ratios.push(
+    { section, num: 'webrtc-file.transport', den: 'webrtc-file.raw', reading: 'sendWithAttachment (encrypting, spooling, resumable) vs bare werift' },
+    { section, num: 'webrtc-file.transport.lanes2', den: 'webrtc-file.transport', reading: '2 file lanes vs 1 (one SCTP association)' },
+    { section, num: 'webrtc-file.transport.lanes4', den: 'webrtc-file.transport', reading: '4 file lanes vs 1' },
+  );
+}

@@ -12,6 +12,7 @@ const RECHECK_MS = 25;
 
 export class ChannelWriter {
   private readonly waiting: Buffer[] = [];
+  private readonly drainWaiters: Array<() => void> = [];
   private recheck: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -30,6 +31,16 @@ export class ChannelWriter {
     this.flush();
   }
 
+  /**
+   * Resolves once every queued data frame has been handed to the channel (or the writer
+   * closed): a file lane writes one chunk, waits, then the next, so at most one chunk
+   * plus the bufferedAmount cap sits in memory per lane.
+   */
+  whenDrained(): Promise<void> {
+    if (this.closed || this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
   writeControl(frame: Buffer): void {
     if (this.closed || this.channel.readyState !== 'open') return;
     this.channel.send(frame);
@@ -39,6 +50,7 @@ export class ChannelWriter {
     this.closed = true;
     this.waiting.length = 0;
     clearTimeout(this.recheck);
+    this.wakeDrainWaiters();
   }
 
   private flush(): void {
@@ -49,5 +61,10 @@ export class ChannelWriter {
       this.channel.send(this.waiting.shift()!);
     }
     if (this.waiting.length > 0) this.recheck = setTimeout(() => this.flush(), RECHECK_MS);
+    else this.wakeDrainWaiters();
+  }
+
+  private wakeDrainWaiters(): void {
+    for (const wake of this.drainWaiters.splice(0)) wake();
   }
 }

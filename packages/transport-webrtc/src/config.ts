@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { DEFAULT_MAX_ENVELOPE_BYTES, numberOption, parseTransportConfig, TRANSPORT_NAME_PATTERN } from '@skcomm/core';
+import { FILE_DATA_HEADER_BYTES } from './file-frames.js';
 
 export const WEBRTC_TRANSPORT_ID = 'webrtc';
 
@@ -51,12 +52,34 @@ export const configSchema = v.strictObject({
   /** Broker reconnect backoff: first delay, doubling (full jitter) up to the max. */
   reconnectBaseMs: v.optional(numberOption(10, 60_000), 250),
   reconnectMaxMs: v.optional(numberOption(100, 3_600_000), 30_000),
-  /** Received but uncommitted envelopes before acks are held back (the senders then wait). */
   /** Links at once; offers beyond it are ignored (any authenticated fingerprint can send us one). */
   maxLinks: v.optional(numberOption(1, 10_000), 64),
+  /** Received but uncommitted envelopes before acks are held back (the senders then wait). */
   maxQueuedEnvelopes: v.optional(numberOption(1, 1_000_000), 10_000),
   maxQueuedBytes: v.optional(numberOption(1024, 4_294_967_296), 67_108_864),
   expectedLatencyMs: v.optional(numberOption(0, 86_400_000), 20),
+  // ---- attachments (sendWithAttachment; README "Files")
+  /** Largest attachment sent or accepted (16 GiB). */
+  maxAttachmentBytes: v.optional(numberOption(0, Number.MAX_SAFE_INTEGER), 17_179_869_184),
+  /** Data channels (ids 1..N) that carry attachment chunks beside the envelope channel. */
+  fileLanes: v.optional(numberOption(1, 8), 1),
+  /** Attachment bytes per data-channel message (werift takes messages up to 64 KiB, header included). */
+  fileMessageBytes: v.optional(numberOption(1024, 65_536 - FILE_DATA_HEADER_BYTES), 65_536 - FILE_DATA_HEADER_BYTES),
+  /** bufferedAmount cap of the file lanes together (split between them): werift's SCTP collapses above ~64 KiB in flight. */
+  fileBufferedBytes: v.optional(numberOption(16_384, 16_777_216), 65_536),
+  /** Attachment bytes sent and not yet confirmed durable by the receiver (the receiver announces its own; the lower applies). */
+  fileWindowBytes: v.optional(numberOption(4_194_304, 1_073_741_824), 33_554_432),
+  /** The receiver fsyncs and records its progress after this many new bytes (and 100 ms after a chunk at the latest). */
+  fileSyncBytes: v.optional(numberOption(65_536, 1_073_741_824), 4_194_304),
+  /** Longest time without progress while attachment chunks are outstanding. */
+  fileStallTimeoutMs: v.optional(numberOption(1_000, 3_600_000), 30_000),
+  /** Attachments received at once, from one peer and in all; further offers are refused as busy (retryable). */
+  maxFileTransfersPerPeer: v.optional(numberOption(1, 64), 2),
+  maxFileTransfers: v.optional(numberOption(1, 1024), 8),
+  /** Attachment bytes the receive spool may hold (partial and delivered-uncommitted). */
+  fileSpoolBytes: v.optional(numberOption(0, Number.MAX_SAFE_INTEGER), 68_719_476_736),
+  /** Partial (and delivered but never committed) attachments untouched this long are deleted. */
+  partialTtlHours: v.optional(numberOption(0.01, 8_760, false), 72),
 });
 
 export type WebrtcTransportInit = v.InferInput<typeof configSchema>;

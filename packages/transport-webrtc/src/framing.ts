@@ -9,18 +9,21 @@
  *   BYE    0x05                                                        (the sender is stopping: close now)
  *
  * An envelope larger than one chunk goes as several CHUNK frames of the same sequence.
+ * Types 0x10-0x17 are the file frames (file-frames.ts).
  * Decoding never trusts a length it did not check and fails with a FrameError.
  */
+import { decodeFileFrame, type FileFrame } from './file-frames.js';
+import { FrameError } from './frame-error.js';
+
 export type Frame =
   | { type: 'chunk'; sequence: number; envelopeLength: number; offset: number; bytes: Uint8Array }
   | { type: 'ack'; sequences: number[] }
   | { type: 'ping'; time: number }
   | { type: 'pong'; time: number }
-  | { type: 'bye' };
+  | { type: 'bye' }
+  | FileFrame;
 
-export class FrameError extends Error {
-  override readonly name = 'FrameError';
-}
+export { FrameError };
 
 const CHUNK = 0x01;
 const ACK = 0x02;
@@ -105,6 +108,7 @@ export function decodeFrame(data: Uint8Array): Frame {
       if (frame.length !== 1) throw new FrameError('BYE must be 1 byte');
       return { type: 'bye' };
     default:
+      if (frame.length > 0 && frame[0]! >= 0x10 && frame[0]! <= 0x17) return decodeFileFrame(frame);
       throw new FrameError(`unknown frame type ${frame[0] ?? '(empty frame)'}`);
   }
 }

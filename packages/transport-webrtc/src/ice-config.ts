@@ -59,3 +59,30 @@ export function filterCandidates(sdp: string, options: WebrtcTransportOptions): 
     })
     .join('\r\n');
 }
+
+/** UDP socket buffer size asked for; the kernel caps it at net.core.rmem_max / wmem_max. */
+const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
+interface IceProtocolWithSocket {
+  transport?: { socket?: { setRecvBufferSize(size: number): void; setSendBufferSize(size: number): void } };
+}
+
+/**
+ * Call once the local description is set (the ICE sockets are bound then). With Linux's
+ * default 208 KiB receive buffer, a bulk transfer overflows it whenever the event loop is
+ * busy for a few ms; each drop costs werift's SCTP a retransmission timeout (at least 1 s).
+ */
+export function enlargeSocketBuffers(peerConnection: RTCPeerConnection): void {
+  for (const transport of peerConnection.iceTransports) {
+    // werift keeps the ICE sockets on its (untyped) protocols.
+    for (const protocol of (transport.connection as unknown as { protocols: IceProtocolWithSocket[] }).protocols) {
+      const socket = protocol.transport?.socket;
+      try {
+        socket?.setRecvBufferSize(SOCKET_BUFFER_BYTES);
+        socket?.setSendBufferSize(SOCKET_BUFFER_BYTES);
+      } catch {
+        // Not bound (no candidate on this protocol): nothing to enlarge.
+      }
+    }
+  }
+}

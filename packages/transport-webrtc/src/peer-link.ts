@@ -1,19 +1,26 @@
 /**
- * One WebRTC connection to one peer: an RTCPeerConnection with a single pre-negotiated,
- * ordered and reliable data channel. Sends envelopes as CHUNK frames under flow control
- * (a window of unacknowledged envelopes plus the bufferedAmount cap) and resolves each
- * send on the receiver's ACK; reassembles what arrives and acknowledges it once the
- * transport has queued it; measures RTT with PING/PONG and closes itself when the peer
- * stops answering, says BYE, or ICE/DTLS/SCTP fail. A closed link is never reused.
+ * One WebRTC connection to one peer: an RTCPeerConnection with pre-negotiated, ordered and
+ * reliable data channels: channel 0 for envelopes and all control frames, channels
+ * 1..fileLanes for attachment data only (so envelopes never wait behind a file; the file
+ * protocol itself is in file-sender.ts and file-receiver.ts). Sends envelopes as CHUNK
+ * frames under flow control (a window of unacknowledged envelopes plus the bufferedAmount
+ * cap) and resolves each send on the receiver's ACK; reassembles what arrives and
+ * acknowledges it once the transport has queued it; measures RTT with PING/PONG and closes
+ * itself when the peer stops answering, says BYE, or ICE/DTLS/SCTP fail. A closed link is
+ * never reused.
  */
 import { randomBytes } from 'node:crypto';
-import { type Logger } from '@skcomm/core';
+import type { InboundAttachment, Logger, OutgoingAttachment } from '@skcomm/core';
 import { type RTCDataChannel, RTCPeerConnection } from 'werift';
 import { ChannelWriter } from './channel-writer.js';
 import type { WebrtcTransportOptions } from './config.js';
-import { LinkClosedError, unavailable } from './errors.js';
+import { LinkClosedError, unavailable, WebrtcTransportError } from './errors.js';
+import { FileReceiver } from './file-receiver.js';
+import { sendAttachment, type SenderFrame } from './file-sender.js';
+import type { FileSpool } from './file-spool.js';
+import { FrameError } from './frame-error.js';
 import { decodeFrame, encodeAck, encodeBye, encodeChunks, encodePing, encodePong, type Frame, MAX_ACKS } from './framing.js';
-import { filterCandidates, peerConnectionConfig, withholdDefaultStun } from './ice-config.js';
+import { enlargeSocketBuffers, filterCandidates, peerConnectionConfig, withholdDefaultStun } from './ice-config.js';
 import { Reassembler } from './reassembler.js';
 import { Window } from './window.js';
 
@@ -33,6 +40,10 @@ export interface PeerLinkOptions {
   logger: Logger;
   /** An envelope arrived whole; call `acknowledge` once it is queued. */
   onEnvelope(bytes: Uint8Array, acknowledge: () => void): void;
+  /** Where received attachments are spooled. */
+  spool: FileSpool;
+  /** An envelope and its attachment (complete, durable) arrived; call `acknowledge` once queued. */
+  onAttachment(bytes: Uint8Array, attachment: InboundAttachment, acknowledge: () => void): void;
   onClosed(link: PeerLink): void;
 }
 
@@ -55,6 +66,10 @@ export class PeerLink {
   private readonly connection: RTCPeerConnection;
   private readonly channel: RTCDataChannel;
   private readonly writer: ChannelWriter;
+  private readonly lanes: ChannelWriter[] = [];
+  private readonly fileReceiver: FileReceiver;
+  private readonly fileSenders = new Map<string, (frame: SenderFrame) => void>();
+  private filesSettled: Promise<void> = Promise.resolve();
   private readonly window: Window;
   private readonly reassembler: Reassembler;
   private readonly pendingAcks = new Map<number, PendingAck>();
@@ -91,6 +106,26 @@ export class PeerLink {
       else if (state === 'closed') this.close(new LinkClosedError('the data channel closed'));
     });
     this.channel.onMessage.subscribe((data) => this.onMessage(data));
+    const laneBufferedBytes = Math.max(16_384, Math.floor(options.fileBufferedBytes / options.fileLanes));
+    for (let lane = 1; lane <= options.fileLanes; lane++) {
+      const channel = this.connection.createDataChannel(`skcomm-file-${lane}`, { negotiated: true, id: lane, ordered: true });
+      this.lanes.push(new ChannelWriter(channel, laneBufferedBytes));
+      channel.onMessage.subscribe((data) => this.onLaneMessage(data));
+      channel.stateChanged.subscribe((state) => state === 'closed' && this.close(new LinkClosedError('a file lane closed')));
+    }
+    this.fileReceiver = new FileReceiver({
+      peer: init.peer,
+      spool: init.spool,
+      lanes: options.fileLanes,
+      windowBytes: options.fileWindowBytes,
+      syncBytes: options.fileSyncBytes,
+      maxEnvelopeBytes: options.maxEnvelopeBytes,
+      transportName: init.transportName,
+      logger: init.logger,
+      sendControl: (frame) => this.writer.writeControl(frame),
+      onAttachment: (bytes, attachment, acknowledge) => init.onAttachment(bytes, attachment, acknowledge),
+      onViolation: (error) => this.violation(error),
+    });
     this.connection.connectionStateChange.subscribe((state) => {
       if (state === 'failed' || state === 'closed' || state === 'disconnected') this.close(new LinkClosedError(`the peer connection is ${state}`));
     });
@@ -114,6 +149,7 @@ export class PeerLink {
     const offer = await this.connection.createOffer();
     withholdDefaultStun(this.connection, this.init.options);
     await this.connection.setLocalDescription(offer);
+    enlargeSocketBuffers(this.connection);
     return this.localSdp();
   }
 
@@ -122,6 +158,7 @@ export class PeerLink {
     await this.connection.setRemoteDescription({ type: 'offer', sdp: filterCandidates(offerSdp, this.init.options) });
     withholdDefaultStun(this.connection, this.init.options);
     await this.connection.setLocalDescription(await this.connection.createAnswer());
+    enlargeSocketBuffers(this.connection);
     return this.localSdp();
   }
 
@@ -160,6 +197,58 @@ export class PeerLink {
     }
   }
 
+  /**
+   * Sends an envelope with its attachment; resolves on the receiver's FILE_DONE. Before the
+   * receiver answered the offer, a closing link throws LinkClosedError (try another link);
+   * after, a retryable error: the next call resumes.
+   */
+  async sendFile(bytes: Uint8Array, attachment: OutgoingAttachment, signal: AbortSignal | undefined): Promise<void> {
+    if (this.closeReason) throw this.closeReason;
+    const { options } = this.init;
+    try {
+      await sendAttachment(
+        {
+          peer: this.peer,
+          transportName: this.init.transportName,
+          control: this.writer,
+          lanes: this.lanes,
+          pieceBytes: options.fileMessageBytes,
+          envelopePieceBytes: options.chunkBytes,
+          windowBytes: options.fileWindowBytes,
+          answerTimeoutMs: options.sendTimeoutMs,
+          stallTimeoutMs: options.fileStallTimeoutMs,
+          register: (id, onFrame) => {
+            if (this.fileSenders.has(id)) {
+              throw new WebrtcTransportError(`attachment ${id} is already being sent to ${this.peer}`, { transport: this.init.transportName, retryable: true });
+            }
+            this.fileSenders.set(id, onFrame);
+            return () => this.fileSenders.delete(id);
+          },
+          onClose: (listener) => {
+            if (this.closeReason) {
+              queueMicrotask(() => listener(this.closeReason!));
+              return () => undefined;
+            }
+            this.closedWaiters.add(listener);
+            return () => this.closedWaiters.delete(listener);
+          },
+        },
+        bytes,
+        attachment,
+        signal,
+      );
+    } catch (error) {
+      if (!(error instanceof FrameError)) throw error;
+      this.violation(error);
+      throw unavailable(this.init.transportName, `${this.peer} broke the file protocol: ${error.message}`, error);
+    }
+  }
+
+  /** Resolves once the attachments this link was receiving are flushed to the spool (after close). */
+  settled(): Promise<void> {
+    return this.filesSettled;
+  }
+
   /** Ends the link (idempotent). `bye` tells the peer first, so it drops its side at once. */
   close(reason: Error, bye = false): void {
     if (this.closeReason) return;
@@ -169,6 +258,8 @@ export class PeerLink {
     clearInterval(this.pingTimer);
     if (bye) this.writer.writeControl(encodeBye());
     this.writer.close();
+    for (const lane of this.lanes) lane.close();
+    this.filesSettled = this.fileReceiver.closeAll();
     this.markFailed(reason);
     for (const pending of this.pendingAcks.values()) pending.reject(reason instanceof LinkClosedError ? reason : new LinkClosedError(reason.message));
     this.pendingAcks.clear();
@@ -233,16 +324,24 @@ export class PeerLink {
         if (envelope) this.receive(envelope.sequence, envelope.bytes);
         return;
       }
+      if (frame.type === 'file-data') throw new FrameError('FILE_DATA on channel 0 (it goes on the file lanes)');
     } catch (error) {
-      this.init.logger.warn('the peer broke the data-channel protocol; closing the link', {
-        transport: this.init.transportName,
-        peer: this.peer,
-        error: error instanceof Error ? error.message : String(error),
-      });
-      this.close(new LinkClosedError('protocol violation by the peer'));
+      this.violation(error);
       return;
     }
     switch (frame.type) {
+      case 'file-offer':
+      case 'file-envelope':
+      case 'file-cancel':
+        this.fileReceiver.onControl(frame);
+        break;
+      case 'file-need':
+      case 'file-have':
+      case 'file-done':
+      case 'file-reject':
+        // Frames for a transfer that already ended (a late FILE_HAVE) are dropped.
+        this.fileSenders.get(frame.id)?.(frame);
+        break;
       case 'ack':
         for (const sequence of frame.sequences) this.pendingAcks.get(sequence)?.resolve();
         break;
@@ -257,6 +356,28 @@ export class PeerLink {
         this.close(new LinkClosedError(`${this.peer} closed the link`));
         break;
     }
+  }
+
+  private onLaneMessage(data: string | Buffer): void {
+    if (this.closeReason) return;
+    try {
+      if (typeof data === 'string') throw new FrameError('text message on a file lane');
+      const frame = decodeFrame(data);
+      if (frame.type !== 'file-data') throw new FrameError(`${frame.type} on a file lane (only FILE_DATA goes there)`);
+      this.fileReceiver.onData(frame);
+    } catch (error) {
+      this.violation(error);
+    }
+  }
+
+  private violation(error: unknown): void {
+    this.init.logger.warn('the peer broke the data-channel protocol; closing the link', {
+      transport: this.init.transportName,
+      peer: this.peer,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    // BYE: the peer drops its side at once and negotiates afresh, instead of waiting for pings.
+    this.close(new LinkClosedError('protocol violation by the peer'), true);
   }
 
   private receive(sequence: number, bytes: Uint8Array): void {

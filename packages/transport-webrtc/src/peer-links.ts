@@ -5,8 +5,9 @@
  * drops its own and answers it. An offer from a peer we already have a link with means
  * the peer lost its side (it restarted): the old link is replaced.
  */
-import type { Logger } from '@skcomm/core';
+import type { InboundAttachment, Logger } from '@skcomm/core';
 import type { WebrtcTransportOptions } from './config.js';
+import type { FileSpool } from './file-spool.js';
 import { LinkClosedError, unavailable } from './errors.js';
 import { newSessionId, PeerLink, type LinkRole } from './peer-link.js';
 import { decodeSignalMessage, encodeSignalMessage, SIGNAL_TYPE, type SignalMessage } from './signal-message.js';
@@ -19,6 +20,8 @@ export interface PeerLinksOptions {
   logger: Logger;
   signaling: SignalingClient;
   onEnvelope(peer: string, bytes: Uint8Array, acknowledge: () => void): void;
+  spool: FileSpool;
+  onAttachment(peer: string, bytes: Uint8Array, attachment: InboundAttachment, acknowledge: () => void): void;
 }
 
 export interface LinkReport {
@@ -49,10 +52,15 @@ export class PeerLinks {
     }));
   }
 
-  /** Closes every link, telling each peer (BYE) so it does not wait for a timeout. */
-  closeAll(reason: string): void {
-    for (const link of [...this.links.values()]) link.close(new LinkClosedError(reason), true);
+  /**
+   * Closes every link, telling each peer (BYE) so it does not wait for a timeout. Resolves
+   * once the attachments they were receiving are flushed to the spool.
+   */
+  async closeAll(reason: string): Promise<void> {
+    const links = [...this.links.values()];
+    for (const link of links) link.close(new LinkClosedError(reason), true);
     this.links.clear();
+    await Promise.all(links.map((link) => link.settled()));
   }
 
   onSignal(sender: string, payload: Uint8Array): void {
@@ -119,6 +127,8 @@ export class PeerLinks {
       options: this.init.options,
       logger: this.init.logger,
       onEnvelope: (bytes, acknowledge) => this.init.onEnvelope(peer, bytes, acknowledge),
+      spool: this.init.spool,
+      onAttachment: (bytes, attachment, acknowledge) => this.init.onAttachment(peer, bytes, attachment, acknowledge),
       onClosed: (closed) => {
         if (this.links.get(peer) === closed) this.links.delete(peer);
       },

@@ -3,11 +3,15 @@
  * through the relay's signaling broker (the relay sees the offer and answer, never an
  * envelope). send() resolves on the peer's hop ack, sent once the envelope is in the
  * peer's receive queue; received envelopes wait in memory until committed.
+ * sendWithAttachment() carries a large attachment beside an envelope over the link's file
+ * lanes, resumable; the receiver spools it on disk (README "Files").
  */
 import {
   ErrorCode,
   FINGERPRINT_PATTERN,
+  type InboundAttachment,
   type InboundEnvelope,
+  type OutgoingAttachment,
   type QueuedEnvelope,
   ReceiveQueue,
   type ReceiveOptions,
@@ -24,6 +28,8 @@ import {
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { WEBRTC_TRANSPORT_ID, type WebrtcTransportOptions } from './config.js';
 import { LinkClosedError, unavailable, WebrtcTransportError } from './errors.js';
+import { ATTACHMENT_ID_PATTERN } from './file-frames.js';
+import { FileSpool } from './file-spool.js';
 import { type LinkReport, PeerLinks } from './peer-links.js';
 import { SignalingClient } from './signaling-client.js';
 
@@ -50,6 +56,9 @@ export class WebrtcTransport implements Transport {
   /** Queue entries a subscriber is handling right now: receive() leaves them alone meanwhile. */
   private readonly pushing = new Set<number>();
   private readonly subscribers = new Set<Subscriber>();
+  /** Attachments of queued envelopes, by queue entry. */
+  private readonly attachments = new Map<number, InboundAttachment>();
+  private readonly spool: FileSpool;
   private running = false;
 
   constructor(
@@ -67,7 +76,18 @@ export class WebrtcTransport implements Transport {
         'the signaling relay sees which fingerprints negotiate with each other, when, and their ICE candidates (IP addresses and ports); envelopes go peer to peer over DTLS, and the path sees both addresses, timing and sizes',
       duplex: true,
       hopAck: true,
+      maxAttachmentBytes: options.maxAttachmentBytes,
     };
+    this.spool = new FileSpool({
+      ...(context.stateDir === undefined ? {} : { stateDir: context.stateDir }),
+      maxAttachmentBytes: options.maxAttachmentBytes,
+      quotaBytes: options.fileSpoolBytes,
+      maxTransfers: options.maxFileTransfers,
+      maxTransfersPerPeer: options.maxFileTransfersPerPeer,
+      partialTtlHours: options.partialTtlHours,
+      logger: context.logger,
+      transportName: this.name,
+    });
     this.queue = new ReceiveQueue();
     this.signaling = new SignalingClient({
       url: options.signal,
@@ -88,6 +108,8 @@ export class WebrtcTransport implements Transport {
       logger: context.logger,
       signaling: this.signaling,
       onEnvelope: (peer, bytes, acknowledge) => this.onEnvelope(peer, bytes, acknowledge),
+      spool: this.spool,
+      onAttachment: (peer, bytes, attachment, acknowledge) => this.onAttachment(peer, bytes, attachment, acknowledge),
     });
   }
 
@@ -99,17 +121,19 @@ export class WebrtcTransport implements Transport {
         transport: this.name,
       });
     }
+    await this.spool.init();
     // Reachable by peers once this resolves (unless the broker is down: then in the background).
     await this.signaling.start();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.links.closeAll('the transport stopped');
+    // Partial attachments are flushed to the spool before this resolves: a restart resumes them.
+    const flushed = this.links.closeAll('the transport stopped');
     // Their senders get no ack: the links are gone, and those envelopes are sent again.
     this.heldAcks.clear();
     this.heldBytes = 0;
-    await this.signaling.stop();
+    await Promise.all([flushed, this.signaling.stop()]);
   }
 
   async isAvailable(): Promise<boolean> {
@@ -123,19 +147,8 @@ export class WebrtcTransport implements Transport {
 
   async send(bytes: Uint8Array, target: SendTarget, options: SendOptions = {}): Promise<SendResult> {
     options.signal?.throwIfAborted();
-    if (bytes.length > this.options.maxEnvelopeBytes) {
-      throw new WebrtcTransportError(
-        `envelope is ${bytes.length} bytes; this transport takes at most ${this.options.maxEnvelopeBytes}`,
-        { transport: this.name, retryable: false },
-        ErrorCode.EnvelopeTooLarge,
-      );
-    }
-    // The peer's address is its fingerprint: the broker routes the offer by it.
-    const peer = target.address ?? target.fingerprint;
-    if (!FINGERPRINT_PATTERN.test(peer)) {
-      throw new WebrtcTransportError(`peer address ${JSON.stringify(peer)} is not a full uppercase fingerprint`, { transport: this.name, retryable: false });
-    }
-    if (peer === this.context.selfFingerprint) throw new WebrtcTransportError('cannot open a WebRTC link to oneself', { transport: this.name, retryable: false });
+    this.checkEnvelopeSize(bytes);
+    const peer = this.peerOf(target);
     for (let attempt = 1; ; attempt++) {
       if (!this.running) throw unavailable(this.name, 'the transport is not started');
       try {
@@ -144,6 +157,31 @@ export class WebrtcTransport implements Transport {
         return { transport: this.name, detail: `webrtc:${peer}` };
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
+        if (error instanceof LinkClosedError && attempt < SEND_ATTEMPTS) continue;
+        throw this.asTransportError(error, peer);
+      }
+    }
+  }
+
+  /**
+   * Sends an envelope with its attachment over the link's file lanes; resolves once the
+   * peer holds the whole attachment durably and has queued the envelope. Calling again with
+   * the same attachment id after a failure resumes: only the chunks the peer lacks are read.
+   */
+  async sendWithAttachment(bytes: Uint8Array, attachment: OutgoingAttachment, target: SendTarget, options: SendOptions = {}): Promise<SendResult> {
+    options.signal?.throwIfAborted();
+    this.checkEnvelopeSize(bytes);
+    this.checkAttachment(attachment);
+    const peer = this.peerOf(target);
+    for (let attempt = 1; ; attempt++) {
+      if (!this.running) throw unavailable(this.name, 'the transport is not started');
+      try {
+        const link = await this.links.connect(peer);
+        await link.sendFile(bytes, attachment, options.signal);
+        return { transport: this.name, detail: `webrtc:${peer}` };
+      } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        // Closed before the peer answered the offer (a stale link): another link, no progress lost.
         if (error instanceof LinkClosedError && attempt < SEND_ATTEMPTS) continue;
         throw this.asTransportError(error, peer);
       }
@@ -208,6 +246,18 @@ export class WebrtcTransport implements Transport {
     if (this.subscribers.size > 0) void this.push(entry);
   }
 
+  /**
+   * An envelope with a complete attachment: queued and acknowledged at once (attachments
+   * are bounded by the spool's limits, not by the envelope queue's).
+   */
+  private onAttachment(peer: string, bytes: Uint8Array, attachment: InboundAttachment, acknowledge: () => void): void {
+    if (!this.running) return; // no ack: the sender offers again, and the spool still has it
+    const entry = this.queue.add(bytes, `webrtc:${peer}`);
+    this.attachments.set(entry.id, attachment);
+    acknowledge();
+    if (this.subscribers.size > 0) void this.push(entry);
+  }
+
   /** Acks held envelopes, oldest first, while the acknowledged part of the queue is within its limits. */
   private releaseAcks(): void {
     for (const [id, held] of this.heldAcks) {
@@ -244,18 +294,50 @@ export class WebrtcTransport implements Transport {
   }
 
   private inbound(entry: QueuedEnvelope): InboundEnvelope {
+    const attachment = this.attachments.get(entry.id);
     return {
       bytes: entry.bytes,
       transport: this.name,
       receivedAt: entry.receivedAt,
       source: entry.source,
+      ...(attachment === undefined ? {} : { attachment: { ...attachment } }),
       commit: async () => {
         // Committed is more than queued: an envelope whose ack was held is acknowledged now.
         this.releaseAck(entry.id);
         this.queue.commit(entry.id);
         this.releaseAcks();
+        if (attachment !== undefined && this.attachments.delete(entry.id)) await this.spool.remove(attachment.id);
       },
     };
+  }
+
+  /** The peer's address is its fingerprint: the broker routes the offer by it. */
+  private peerOf(target: SendTarget): string {
+    const peer = target.address ?? target.fingerprint;
+    if (!FINGERPRINT_PATTERN.test(peer)) {
+      throw new WebrtcTransportError(`peer address ${JSON.stringify(peer)} is not a full uppercase fingerprint`, { transport: this.name, retryable: false });
+    }
+    if (peer === this.context.selfFingerprint) throw new WebrtcTransportError('cannot open a WebRTC link to oneself', { transport: this.name, retryable: false });
+    return peer;
+  }
+
+  private checkEnvelopeSize(bytes: Uint8Array): void {
+    if (bytes.length <= this.options.maxEnvelopeBytes) return;
+    throw new WebrtcTransportError(
+      `envelope is ${bytes.length} bytes; this transport takes at most ${this.options.maxEnvelopeBytes}`,
+      { transport: this.name, retryable: false },
+      ErrorCode.EnvelopeTooLarge,
+    );
+  }
+
+  private checkAttachment(attachment: OutgoingAttachment): void {
+    const refuse = (why: string) => new WebrtcTransportError(`attachment ${why}`, { transport: this.name, retryable: false });
+    if (!ATTACHMENT_ID_PATTERN.test(attachment.id)) throw refuse('id must be 32 lowercase hex characters');
+    if (!Number.isSafeInteger(attachment.size) || attachment.size < 0) throw refuse(`size ${attachment.size} is not a byte count`);
+    if (!Number.isSafeInteger(attachment.chunkBytes) || attachment.chunkBytes < 1 || attachment.chunkBytes > 0xffff_ffff) throw refuse(`chunk size ${attachment.chunkBytes} is out of range`);
+    if (attachment.size > this.options.maxAttachmentBytes) {
+      throw refuse(`is ${attachment.size} bytes; this transport carries at most ${this.options.maxAttachmentBytes} (maxAttachmentBytes)`);
+    }
   }
 
   private asTransportError(error: unknown, peer: string): TransportError {

@@ -8,6 +8,7 @@ describe('config', () => {
   it('defaults to loopback, no ICE servers and werift-safe flow control', () => {
     const options = parseWebrtcOptions({ signal: 'ws://127.0.0.1:8765' });
     expect(options).toMatchObject({ bindAddress: '127.0.0.1', iceServers: [], chunkBytes: 16_384, maxInflightEnvelopes: 16, maxBufferedBytes: 65_536 });
+    expect(options).toMatchObject({ maxAttachmentBytes: 16 * 1024 ** 3, fileLanes: 1, fileMessageBytes: 65_523, fileBufferedBytes: 65_536, fileWindowBytes: 32 * 1024 ** 2 });
     const ice = peerConnectionConfig(options);
     expect(ice).toMatchObject({ iceServers: [], iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'], iceInterfaceAddresses: { udp4: '127.0.0.1' } });
   });
@@ -38,6 +39,9 @@ describe('config', () => {
     [{ signal: 'ws://127.0.0.1:8765', chunkBytes: 70_000 }, 'chunkBytes'],
     [{ signal: 'ws://127.0.0.1:8765', maxEnvelopeBytes: 2 ** 21 }, 'maxEnvelopeBytes'],
     [{ signal: 'ws://127.0.0.1:8765', stun: 'x' }, 'stun'],
+    [{ signal: 'ws://127.0.0.1:8765', fileLanes: 9 }, 'fileLanes'],
+    [{ signal: 'ws://127.0.0.1:8765', fileMessageBytes: 65_524 }, 'fileMessageBytes'],
+    [{ signal: 'ws://127.0.0.1:8765', fileWindowBytes: 1_000_000 }, 'fileWindowBytes'],
   ])('refuses %j with a ConfigError naming %s', (raw, field) => {
     try {
       webrtc(raw as never);
