@@ -105,15 +105,19 @@ program
   .option('--interval <ms>', 'poll interval for --watch', '1000')
   .action(lazy(() => import('./commands/receive.js')));
 
-const outbox = program.command('outbox').description('messages waiting for an ack, retries and dead letters');
-outbox.command('list').description('every message held, with its delivery state').action(lazy(() => import('./commands/outbox-list.js')));
+const outbox = program.command('outbox').description('messages and file transfers waiting for an ack, retries and dead letters');
+outbox.command('list').description('every message held, with its delivery state, and pending file transfers').action(lazy(() => import('./commands/outbox-list.js')));
 outbox.command('show <id>').description('the route of one message: each transport\'s outcome, the ack').action(lazy(() => import('./commands/outbox-show.js')));
 outbox.command('retry [id]').description('send again now (a dead letter too); without ID every undelivered message').action(lazy(() => import('./commands/outbox-retry.js')));
-outbox.command('purge [id]').description('forget a message; without ID every dead or expired one').action(lazy(() => import('./commands/outbox-purge.js')));
+outbox
+  .command('purge [id]')
+  .description('forget a message or a file transfer (by its transfer or envelope id); without ID every dead or expired message')
+  .option('--files', 'also forget every pending file transfer (sending the same file again starts over)')
+  .action(lazy(() => import('./commands/outbox-purge.js')));
 
 program
   .command('daemon')
-  .description('receive on every transport, retry the outbox and send acks until SIGINT/SIGTERM (one per home)')
+  .description('receive on every transport, retry the outbox, resume cut file transfers and send acks until SIGINT/SIGTERM (one per home)')
   .option('--poll-interval <ms>', 'poll interval for transports that cannot push', '1000')
   .action(lazy(() => import('./commands/daemon.js')));
 

@@ -1,5 +1,6 @@
 /**
- * `skcomm daemon`: receive on every transport, retry the outbox, send acks, until
+ * `skcomm daemon`: receive on every transport, retry the outbox, resume cut file
+ * transfers, send acks, until
  * SIGINT/SIGTERM. One per home (a second one exits with E_ALREADY_EXISTS). Structured
  * lines go to logs/transport.log; stderr gets one line when it starts and stops.
  */
@@ -29,8 +30,10 @@ export default async function daemon(context: CliContext, options: { pollInterva
         const line = context.json ? undefined : receivedFileLine(message);
         if (line !== undefined) context.out.write(`${line}\n`);
       },
+      // A transfer given up on leaves the outbox list: this line (and the log) say why.
+      onFileTransferDropped: (drop) => context.err.write(`skcomm daemon: stopped sending ${drop.path} to ${drop.peer}: ${drop.reason}\n`),
     });
-    context.print({ ok: true, ...summary }, `skcomm daemon: stopped (${summary.received} envelopes received, ${summary.retried} retries)`);
+    context.print({ ok: true, ...summary }, `skcomm daemon: stopped (${summary.received} envelopes received, ${summary.retried} retries, ${summary.files_resumed} file transfer rounds)`);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -6,6 +6,8 @@ export default async function status(context: CliContext): Promise<void> {
   const transports = await agent.status();
   const outbox = await agent.outbox();
   const depth = outbox.depthByState();
+  const files = await agent.fileTransfers();
+  const fileCounts = { queued: files.filter((file) => file.state === 'queued').length, handed_off: files.filter((file) => file.state === 'handed-off').length };
   const json = transports.map((entry) => ({
     name: entry.name,
     package: entry.package,
@@ -22,8 +24,8 @@ export default async function status(context: CliContext): Promise<void> {
   }));
   const outboxLine = `outbox: ${Object.entries(depth)
     .map(([state, count]) => `${count} ${state}`)
-    .join(', ')}`;
-  context.print({ ok: true, agent: { name: agent.name, fingerprint: agent.fingerprint }, transports: json, outbox: depth }, () =>
+    .join(', ')}${files.length === 0 ? '' : `; file transfers: ${fileCounts.queued} queued, ${fileCounts.handed_off} awaiting ack (skcomm outbox list)`}`;
+  context.print({ ok: true, agent: { name: agent.name, fingerprint: agent.fingerprint }, transports: json, outbox: depth, file_transfers: fileCounts }, () =>
     json.length === 0
       ? `${agent.name} (${agent.fingerprint}): no transports configured\n${outboxLine}`
       : `${agent.name} (${agent.fingerprint})\n${table(

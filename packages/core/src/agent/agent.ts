@@ -52,8 +52,20 @@ import {
 } from '../store/index.js';
 import type { InboundEnvelope, Logger, Transport, TransportContext } from '../transport/contract.js';
 import { decideRound, describeFailures, expiresAt } from './delivery.js';
-import { acknowledgeFileTransfer, type FileSendReport, receivedFilesDir, type SendFileOptions, sendFile } from './files.js';
-import { saveReceivedFile } from './received-files.js';
+import {
+  acknowledgeFileTransfer,
+  type FileResumeSummary,
+  type FileSendContext,
+  type FileSendReport,
+  forgetFileTransfer,
+  listFileTransfers,
+  type PendingFileTransfer,
+  receivedFilesDir,
+  resumeFileTransfers,
+  type SendFileOptions,
+  sendFile,
+} from './files.js';
+import { forgetSavedFile, saveReceivedFile, sweepReceivedLeftovers } from './received-files.js';
 import type { AgentSendOptions, AttemptReport, ReceiveResult, Rejection, SendReport, TransportStatus } from './types.js';
 
 export interface AgentOpenOptions {
@@ -83,6 +95,7 @@ export class Agent {
   private identity: Promise<IdentityHandle & { name: string }> | undefined;
   private transports: Promise<LoadedTransports> | undefined;
   private pipeline: Promise<ReceivePipeline> | undefined;
+  private leftoversSwept: Promise<void> | undefined;
   private outboxStore: Promise<Outbox> | undefined;
   private readonly inbox: Inbox;
   private readonly cooldown: TransportCooldown;
@@ -189,22 +202,39 @@ export class Agent {
    * that was cut or crashed (see files.ts).
    */
   async sendFile(peerName: string, path: string, options: SendFileOptions = {}): Promise<FileSendReport> {
-    return sendFile(
-      {
-        layout: this.layout,
-        logger: this.logger,
-        peers: this.peers,
-        retryScheduleMs: this.config.retry_schedule_seconds.map((seconds) => seconds * 1000),
-        ...(this.options.random ? { random: this.options.random } : {}),
-        unlock: () => this.unlock(),
-        transports: async () => (await this.loadTransports()).transports,
-        send: (name, draft, sendOptions) => this.send(name, draft, sendOptions),
-        receive: () => this.receive(),
-      },
-      peerName,
-      path,
-      options,
-    );
+    return sendFile(this.fileContext(), peerName, path, options);
+  }
+
+  /**
+   * One pass over pending streamed transfers (the daemon runs it): each queued one that is
+   * due resumes, on the outbox's retry schedule; one whose file changed or vanished is dropped.
+   */
+  async resumeFileTransfers(signal?: AbortSignal): Promise<FileResumeSummary> {
+    return resumeFileTransfers(this.fileContext(), signal);
+  }
+
+  /** Streamed transfers not yet acked: queued for a resume, or handed off and waiting for the ack. */
+  async fileTransfers(): Promise<PendingFileTransfer[]> {
+    return listFileTransfers(this.layout, this.peers);
+  }
+
+  /** Forgets a pending streamed transfer (by transfer id or envelope id); false when there is none. */
+  async forgetFileTransfer(id: string): Promise<boolean> {
+    return forgetFileTransfer(this.layout, id);
+  }
+
+  private fileContext(): FileSendContext {
+    return {
+      layout: this.layout,
+      logger: this.logger,
+      peers: this.peers,
+      retryScheduleMs: this.config.retry_schedule_seconds.map((seconds) => seconds * 1000),
+      ...(this.options.random ? { random: this.options.random } : {}),
+      unlock: () => this.unlock(),
+      transports: async () => (await this.loadTransports()).transports,
+      send: (name, draft, sendOptions) => this.send(name, draft, sendOptions),
+      receive: () => this.receive(),
+    };
   }
 
   /** The outbox of this home (opened on first use). */
@@ -294,6 +324,7 @@ export class Agent {
 
   /** Polls every transport once, verifies what arrived, acks it, and returns what was accepted now. */
   async receive(): Promise<ReceiveResult> {
+    await this.sweepReceivedLeftovers();
     const { transports } = await this.loadTransports();
     const result: ReceiveResult = { messages: [], rejected: [], duplicates: 0, acks: 0 };
     for (const transport of transports) {
@@ -315,8 +346,10 @@ export class Agent {
    * to its sender (in the background: `flushAcks` waits for those acks).
    */
   async processInbound(inbound: InboundEnvelope): Promise<ReceiveOutcome> {
+    await this.sweepReceivedLeftovers();
     const pipeline = await this.receivePipeline();
     const outcome = await pipeline.process(inbound);
+    if (outcome.status === 'accepted') await forgetSavedFile(receivedFilesDir(this.layout), outcome.message);
     if (outcome.status === 'accepted' && outcome.message.type !== ACK_PAYLOAD_TYPE) {
       this.ackInBackground(outcome.message.from.fingerprint, outcome.message.envelopeId, outcome.message.documentSha256);
     } else if (outcome.status === 'duplicate' && outcome.type !== ACK_PAYLOAD_TYPE && !this.ackedRecently(outcome.envelopeId)) {
@@ -603,6 +636,17 @@ export class Agent {
     })();
     this.transports.catch(() => (this.transports = undefined));
     return this.transports;
+  }
+
+  /** Once per agent, before the first receive: what a crash in the middle of saving a file left behind. */
+  private sweepReceivedLeftovers(): Promise<void> {
+    this.leftoversSwept ??= sweepReceivedLeftovers(receivedFilesDir(this.layout)).then(
+      (removed) => {
+        if (removed > 0) this.logger.info('removed leftovers of interrupted file saves', { files: removed });
+      },
+      (error: unknown) => this.logger.warn('cannot clean up files/received/.partial', { error: describeError(error) }),
+    );
+    return this.leftoversSwept;
   }
 
   private receivePipeline(): Promise<ReceivePipeline> {

@@ -1,7 +1,8 @@
 /**
  * `skcomm daemon`: one long-running loop per home. It holds the home lock, receives on
  * every transport (subscribe() where offered, polling otherwise), retries the outbox
- * when messages come due, acks what it accepts, and stops cleanly when `signal` aborts:
+ * when messages come due, resumes cut streamed file transfers on the same schedule, acks
+ * what it accepts, and stops cleanly when `signal` aborts:
  * no new work starts, running work finishes, the lock is released.
  */
 import { setMaxListeners } from 'node:events';
@@ -10,6 +11,7 @@ import type { VerifiedMessage } from '../message.js';
 import { acquireHomeLock } from '../store/index.js';
 import type { InboundEnvelope, Logger, Transport } from '../transport/contract.js';
 import type { Agent } from './agent.js';
+import type { DroppedFileTransfer } from './files.js';
 
 export interface DaemonOptions {
   signal: AbortSignal;
@@ -24,11 +26,15 @@ export interface DaemonOptions {
   onReady?: () => void;
   /** Called for each message accepted into the inbox (acks and duplicates are not messages). */
   onMessage?: (message: VerifiedMessage) => void;
+  /** Called for each pending file transfer given up on (its file changed or vanished, its peer is gone). */
+  onFileTransferDropped?: (drop: DroppedFileTransfer) => void;
 }
 
 export interface DaemonSummary {
   received: number;
   retried: number;
+  /** Rounds of streamed file transfers resumed. */
+  files_resumed: number;
 }
 
 export async function runDaemon(agent: Agent, options: DaemonOptions): Promise<DaemonSummary> {
@@ -36,7 +42,7 @@ export async function runDaemon(agent: Agent, options: DaemonOptions): Promise<D
   // Every in-flight send listens for the abort; up to the retry concurrency at once, plus receives.
   setMaxListeners(64, signal);
   const lock = await acquireHomeLock(agent.layout.daemonLockFile);
-  const summary: DaemonSummary = { received: 0, retried: 0 };
+  const summary: DaemonSummary = { received: 0, retried: 0, files_resumed: 0 };
   const unsubscribers: Array<() => void> = [];
   const work = new Set<Promise<unknown>>();
   const track = <T>(promise: Promise<T>): Promise<T> => {
@@ -68,13 +74,13 @@ export async function runDaemon(agent: Agent, options: DaemonOptions): Promise<D
     }
     logger.info('daemon started', { pid: process.pid, subscribed: transports.length - polled.length, polled: polled.map((transport) => transport.name) });
     options.onReady?.();
-    await Promise.all([pollLoop(polled, handle, options), retryLoop(agent, summary, options)]);
+    await Promise.all([pollLoop(polled, handle, options), retryLoop(agent, summary, options), fileResumeLoop(agent, summary, options)]);
   } finally {
     for (const unsubscribe of unsubscribers) unsubscribe();
     await Promise.allSettled([...work]);
     await agent.flushAcks();
     await lock.release();
-    logger.info('daemon stopped', { pid: process.pid, received: summary.received, retried: summary.retried });
+    logger.info('daemon stopped', { pid: process.pid, received: summary.received, retried: summary.retried, files_resumed: summary.files_resumed });
   }
   return summary;
 }
@@ -109,6 +115,26 @@ async function retryLoop(agent: Agent, summary: DaemonSummary, options: DaemonOp
     // Sleep until the next message is due, but look again at least every tick: other
     // processes (skcomm send, outbox retry) add work to the same outbox.
     await sleep(Math.max(10, Math.min(tick, untilDue ?? tick)), options.signal);
+  }
+}
+
+/**
+ * Its own loop: a resumed file may stream for minutes, and outbox retries must not wait
+ * for it. Each transfer's next attempt is persisted beside its record, so this only looks
+ * once a tick which ones are due (other processes add transfers too).
+ */
+async function fileResumeLoop(agent: Agent, summary: DaemonSummary, options: DaemonOptions): Promise<void> {
+  const tick = options.retryTickMs ?? 1000;
+  while (!options.signal.aborted) {
+    try {
+      const pass = await agent.resumeFileTransfers(options.signal);
+      summary.files_resumed += pass.attempted;
+      for (const drop of pass.dropped) options.onFileTransferDropped?.(drop);
+    } catch (error) {
+      if (options.signal.aborted) break;
+      options.logger.error('file transfer resume pass failed', { error: describeError(error) });
+    }
+    await sleep(tick, options.signal);
   }
 }
 

@@ -5,10 +5,12 @@
  * Larger ones stream: the file manifest (name, size, sha256, chunk key) is sealed as a
  * `webrtc_file` envelope and the AES-GCM chunks travel beside it through a transport with
  * `sendWithAttachment()`. A transfer record in `<home>/queue/files/` keeps the id, key and
- * sealed envelope, so running the same send again after a crash or a cut RESUMES: the
- * receiver keeps its partial ciphertext and the transport reads only what it lacks. The
- * record goes once the receiver's signed ack arrives, or when every transport refused
- * the file for good.
+ * sealed envelope, so a transfer cut or crashed RESUMES: the receiver keeps its partial
+ * ciphertext and the transport reads only what it lacks. The same send run again resumes
+ * it at once; `skcomm daemon` resumes it on the outbox's retry schedule
+ * (resumeFileTransfers; the next attempt is persisted beside the record, see
+ * transfer-state.ts). The record goes once the receiver's signed ack arrives, when every
+ * transport refused the file for good, or when the file changed or vanished.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
@@ -22,6 +24,7 @@ import { encryptedFileSize } from '../files/chunk-cipher.js';
 import { safeFileName } from '../files/file-name.js';
 import { DEFAULT_FILE_CHUNK_BYTES, FILE_CONTENT_TYPE, serializeFileManifest } from '../files/manifest.js';
 import { type OutgoingFile, prepareOutgoingFile } from '../files/outgoing.js';
+import { FileChangedError } from '../files/errors.js';
 import { type OutgoingTransferRecord, OutgoingTransferStore } from '../files/transfer-store.js';
 import { backoffDelayMs } from '../router/backoff.js';
 import { toAttemptError } from '../router/attempt.js';
@@ -31,6 +34,7 @@ import type { PeerRecord, PeerStore } from '../store/peers.js';
 import type { Logger, OutgoingAttachment, Transport } from '../transport/contract.js';
 import { buildInlineFileBody, INLINE_FILE_CONTENT_TYPE, INLINE_FILE_PAYLOAD_TYPE, MAX_INLINE_FILE_BYTES } from './inline-file.js';
 import { STREAMED_FILE_PAYLOAD_TYPE } from './received-files.js';
+import { lockTransfer, readTransferState, removeTransfer, type TransferLock, type TransferState, writeTransferState } from './transfer-state.js';
 import type { AgentSendOptions, AttemptReport, SendReport } from './types.js';
 
 export type FileSendPhase = 'hashing' | 'sending';
@@ -136,9 +140,8 @@ async function sendStreamed(
   const store = new OutgoingTransferStore(outgoingTransfersDir(context.layout));
   await dropExpiredRecords(store, context.logger);
 
-  const { outgoing, record, resumed } = await openTransfer(context, store, peer, path, stats, options);
-  const envelopeBytes = Buffer.from(record.envelope, 'base64');
-  const envelopeId = parseEnvelope(envelopeBytes).envelope_id;
+  const { outgoing, record, resumed, lock } = await openTransfer(context, store, peer, path, stats, options);
+  const envelopeId = parseEnvelope(Buffer.from(record.envelope, 'base64')).envelope_id;
   const fileInfo = {
     name: outgoing.manifest.name,
     size: outgoing.manifest.size,
@@ -149,36 +152,105 @@ async function sendStreamed(
     resumed,
   };
   context.logger.info('file transfer started', { envelope_id: envelopeId, transfer_id: record.transfer_id, peer: peer.name, size: stats.size, resumed });
-  let attempts: AttemptReport[];
-  let handedOffVia: string | undefined;
+  let round: TransferRound;
   try {
-    ({ attempts, handedOffVia } = await transfer(context, candidates, envelopeBytes, progressReporting(outgoing, options), peer, options.signal));
+    round = await runTransfer(context, store, record, progressReporting(outgoing, options), candidates, peer, options.signal);
   } finally {
     await outgoing.close();
+    await lock.release();
   }
+  const { attempts, handedOffVia } = round;
   if (handedOffVia === undefined) {
-    const retryable = attempts.some((attempt) => attempt.error?.retryable === true);
-    // Kept when it may still work: the same send run again resumes where this one stopped.
-    if (!retryable) await store.remove(record.transfer_id);
-    context.logger.warn('file transfer failed', { envelope_id: envelopeId, transfer_id: record.transfer_id, kept_for_resume: retryable });
     return {
       envelope_id: envelopeId,
-      state: retryable ? 'queued' : 'dead',
+      state: round.kept ? 'queued' : 'dead',
       attempts,
-      reason: retryable
-        ? 'every transport that streams files failed for now; run the same send again to resume the transfer'
+      reason: round.kept
+        ? 'every transport that streams files failed for now; run the same send again to resume the transfer, or let skcomm daemon resume it on the retry schedule'
         : 'every transport that streams files refused it for good',
+      ...(round.nextAttemptAt === undefined ? {} : { next_attempt_at: round.nextAttemptAt }),
       file: fileInfo,
     };
   }
-  context.logger.info('file handed off', { envelope_id: envelopeId, transfer_id: record.transfer_id, transport: handedOffVia });
   const handedOff: FileSendReport = { envelope_id: envelopeId, state: 'handed-off', transport: handedOffVia, attempts, file: fileInfo };
   if (options.waitMs === undefined || options.waitMs <= 0) return handedOff;
   const acked = await waitForAck(context, store, record.transfer_id, options.waitMs, options.signal);
   return acked ? { ...handedOff, state: 'delivered', reason: `acked by ${peer.name}` } : handedOff;
 }
 
-/** Continues the recorded transfer of this very file (same path, size, mtime, peer), or starts one. */
+interface TransferRound {
+  attempts: AttemptReport[];
+  handedOffVia: string | undefined;
+  /** The record stays for a later resume (a retryable failure). */
+  kept: boolean;
+  nextAttemptAt?: string;
+}
+
+/**
+ * One round of a recorded transfer through the streaming transports (each retried with
+ * backoff inside the round), then its outcome persisted: handed off (waits for the ack),
+ * queued again on the outbox's retry schedule, or forgotten when refused for good. The
+ * caller holds the transfer's lock.
+ */
+async function runTransfer(
+  context: FileSendContext,
+  store: OutgoingTransferStore,
+  record: OutgoingTransferRecord,
+  attachment: OutgoingAttachment & { confirmed(): number },
+  candidates: readonly Transport[],
+  peer: PeerRecord,
+  signal: AbortSignal | undefined,
+): Promise<TransferRound> {
+  const envelopeBytes = Buffer.from(record.envelope, 'base64');
+  const previous = await readTransferState(store.directory, record.transfer_id);
+  const { attempts, handedOffVia } = await transfer(context, candidates, envelopeBytes, attachment, peer, signal);
+  const now = new Date();
+  if (handedOffVia !== undefined) {
+    await writeTransferState(store.directory, record.transfer_id, {
+      state: 'handed-off',
+      rounds: previous?.rounds ?? 0,
+      next_attempt_at: null,
+      last_error: null,
+      via: handedOffVia,
+      updated_at: now.toISOString(),
+    });
+    context.logger.info('file handed off', { transfer_id: record.transfer_id, transport: handedOffVia });
+    return { attempts, handedOffVia, kept: true };
+  }
+  const lastFailure = attempts.findLast((attempt) => attempt.error !== undefined)?.error;
+  const retryable = attempts.some((attempt) => attempt.error?.retryable === true);
+  context.logger.warn('file transfer failed', { transfer_id: record.transfer_id, path: record.path, kept_for_resume: retryable });
+  if (!retryable) {
+    await removeTransfer(store, record.transfer_id);
+    return { attempts, handedOffVia, kept: false };
+  }
+  const nextAttemptAt = await queueAgain(context, store, record.transfer_id, previous, lastFailure ?? { code: ErrorCode.AllTransportsFailed, message: 'no transport took it' });
+  return { attempts, handedOffVia, kept: true, nextAttemptAt };
+}
+
+/** Records a round that ended without a hand-off: next attempt on the outbox's backoff schedule. */
+async function queueAgain(
+  context: FileSendContext,
+  store: OutgoingTransferStore,
+  transferId: string,
+  previous: TransferState | undefined,
+  error: { code: string; message: string },
+): Promise<string> {
+  const rounds = (previous?.rounds ?? 0) + 1;
+  const now = Date.now();
+  const nextAttemptAt = new Date(now + backoffDelayMs(context.retryScheduleMs, rounds, context.random)).toISOString();
+  await writeTransferState(store.directory, transferId, {
+    state: 'queued',
+    rounds,
+    next_attempt_at: nextAttemptAt,
+    last_error: { code: error.code, message: error.message, at: new Date(now).toISOString() },
+    via: null,
+    updated_at: new Date(now).toISOString(),
+  });
+  return nextAttemptAt;
+}
+
+/** Continues the recorded transfer of this very file (same path, size, mtime, peer), or starts one; either way locked. */
 async function openTransfer(
   context: FileSendContext,
   store: OutgoingTransferStore,
@@ -186,23 +258,29 @@ async function openTransfer(
   path: string,
   stats: { size: number; mtimeMs: number },
   options: SendFileOptions,
-): Promise<{ outgoing: OutgoingFile; record: OutgoingTransferRecord; resumed: boolean }> {
+): Promise<{ outgoing: OutgoingFile; record: OutgoingTransferRecord; resumed: boolean; lock: TransferLock }> {
   const found = await store.find({ peer: peer.fingerprint, path, size: stats.size, mtimeMs: stats.mtimeMs });
   if (found !== undefined) {
-    const { manifest } = found;
-    const outgoing = await prepareOutgoingFile(path, {
-      name: manifest.name,
-      chunkBytes: manifest.chunk_bytes,
-      resume: { transferId: manifest.transfer_id, key: manifest.key, sha256: manifest.sha256 },
-      ...(manifest.media_type === undefined ? {} : { mediaType: manifest.media_type }),
-    });
-    if (outgoing.mtimeMs === found.mtime_ms && outgoing.manifest.size === found.size) {
-      options.onProgress?.('hashing', manifest.size, manifest.size);
-      return { outgoing, record: found, resumed: true };
+    const lock = await lockTransfer(store.directory, found.transfer_id);
+    if (lock === undefined) {
+      throw new StorageError(ErrorCode.AlreadyExists, `the transfer of ${path} to ${peer.name} is being resumed by another process (skcomm daemon?); skcomm outbox list shows it`);
     }
-    // Changed between the look-up and the open: that transfer cannot continue.
-    await outgoing.close();
-    await store.remove(found.transfer_id);
+    let outgoing: OutgoingFile | undefined;
+    try {
+      outgoing = await openRecordedFile(found);
+    } catch (error) {
+      try {
+        if (!SkcommError.hasCode(error, ErrorCode.FileChanged)) throw error;
+        // Changed between the look-up and the open: that transfer cannot continue.
+        await removeTransfer(store, found.transfer_id);
+      } finally {
+        await lock.release();
+      }
+    }
+    if (outgoing !== undefined) {
+      options.onProgress?.('hashing', found.manifest.size, found.manifest.size);
+      return { outgoing, record: found, resumed: true, lock };
+    }
   }
   const outgoing = await prepareOutgoingFile(path, {
     ...(options.name === undefined ? {} : { name: options.name }),
@@ -210,7 +288,10 @@ async function openTransfer(
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     onHashProgress: (hashed, size) => options.onProgress?.('hashing', hashed, size),
   });
+  // A fresh random id: free, unless something is badly wrong. Taken before the record exists, so a daemon never starts it too.
+  const lock = await lockTransfer(store.directory, outgoing.manifest.transfer_id);
   try {
+    if (lock === undefined) throw new StorageError(ErrorCode.AlreadyExists, `transfer ${outgoing.manifest.transfer_id} is locked by another process`);
     const [sender, pinned] = await Promise.all([context.unlock(), context.peers.findByFingerprint(peer.fingerprint)]);
     if (pinned === undefined) throw new ConfigError(ErrorCode.NotFound, `peer ${peer.name} has no usable key`, { field: 'to' });
     // Always encrypted, whatever default_mode says: the manifest carries the file key.
@@ -229,10 +310,195 @@ async function openTransfer(
       created_at: new Date().toISOString(),
     };
     await store.save(record);
-    return { outgoing, record, resumed: false };
+    return { outgoing, record, resumed: false, lock };
   } catch (error) {
     await outgoing.close();
+    await lock?.release();
     throw error;
+  }
+}
+
+/**
+ * Opens the recorded file for a resume with the recorded id, key and hash (no re-hashing).
+ * FileChangedError when its size or mtime moved since the record was made; a StorageError
+ * E_NOT_FOUND when it is gone.
+ */
+async function openRecordedFile(record: OutgoingTransferRecord): Promise<OutgoingFile> {
+  const { manifest } = record;
+  const outgoing = await prepareOutgoingFile(record.path, {
+    name: manifest.name,
+    chunkBytes: manifest.chunk_bytes,
+    resume: { transferId: manifest.transfer_id, key: manifest.key, sha256: manifest.sha256 },
+    ...(manifest.media_type === undefined ? {} : { mediaType: manifest.media_type }),
+  });
+  if (outgoing.mtimeMs === record.mtime_ms && outgoing.manifest.size === record.size) return outgoing;
+  await outgoing.close();
+  throw new FileChangedError(
+    `${record.path} changed since its transfer started (size ${record.size} -> ${outgoing.manifest.size}, mtime ${new Date(record.mtime_ms).toISOString()} -> ${new Date(outgoing.mtimeMs).toISOString()})`,
+  );
+}
+
+/** A pending transfer given up on: why, and which file. */
+export interface DroppedFileTransfer {
+  transfer_id: string;
+  name: string;
+  path: string;
+  /** The peer's name, or its fingerprint when it is no longer a peer. */
+  peer: string;
+  reason: string;
+}
+
+export interface FileResumeSummary {
+  /** Transfers tried in this pass. */
+  attempted: number;
+  handedOff: number;
+  dropped: DroppedFileTransfer[];
+}
+
+/**
+ * The daemon's pass over pending streamed transfers: each one that is queued (not yet
+ * handed off) and due is resumed through the path sendFile takes, one at a time, and its
+ * outcome persisted with the next attempt on the outbox's backoff schedule. A transfer
+ * whose file changed or vanished, or whose peer is gone, is dropped with a warning.
+ * Handed-off ones only wait for their ack: a resend could not make a lost ack come back.
+ */
+export async function resumeFileTransfers(context: FileSendContext, signal?: AbortSignal): Promise<FileResumeSummary> {
+  const store = new OutgoingTransferStore(outgoingTransfersDir(context.layout));
+  await dropExpiredRecords(store, context.logger);
+  const summary: FileResumeSummary = { attempted: 0, handedOff: 0, dropped: [] };
+  for (const listed of await store.list()) {
+    if (signal?.aborted) break;
+    const state = await readTransferState(store.directory, listed.transfer_id);
+    if (state?.state === 'handed-off') continue;
+    const nextAttemptAt = state?.next_attempt_at ?? null;
+    if (nextAttemptAt !== null && Date.parse(nextAttemptAt) > Date.now()) continue;
+    const lock = await lockTransfer(store.directory, listed.transfer_id);
+    if (lock === undefined) continue; // being sent right now (skcomm send --file)
+    try {
+      // Acked or purged since the listing?
+      const record = await store.get(listed.transfer_id).catch(() => undefined);
+      if (record === undefined) continue;
+      summary.attempted++;
+      const outcome = await resumeOne(context, store, record, state, signal);
+      if (outcome.kind === 'handed-off') summary.handedOff++;
+      if (outcome.kind === 'dropped') summary.dropped.push(outcome.drop);
+    } finally {
+      await lock.release();
+    }
+  }
+  return summary;
+}
+
+type ResumeOutcome = { kind: 'handed-off' } | { kind: 'queued' } | { kind: 'dropped'; drop: DroppedFileTransfer };
+
+async function resumeOne(
+  context: FileSendContext,
+  store: OutgoingTransferStore,
+  record: OutgoingTransferRecord,
+  state: TransferState | undefined,
+  signal: AbortSignal | undefined,
+): Promise<ResumeOutcome> {
+  const pinned = await context.peers.findByFingerprint(record.peer);
+  const peerName = pinned?.record.name ?? record.peer;
+  const drop = async (reason: string): Promise<ResumeOutcome> => {
+    await removeTransfer(store, record.transfer_id);
+    const dropped = { transfer_id: record.transfer_id, name: record.manifest.name, path: record.path, peer: peerName, reason };
+    context.logger.warn('file transfer dropped', { ...dropped });
+    return { kind: 'dropped', drop: dropped };
+  };
+  if (pinned === undefined || pinned.record.revoked) return drop(`peer ${peerName} was removed or revoked`);
+  let outgoing: OutgoingFile;
+  try {
+    outgoing = await openRecordedFile(record);
+  } catch (error) {
+    if (SkcommError.hasCode(error, ErrorCode.FileChanged)) return drop(`${error.message}; send it again to start over`);
+    if (SkcommError.hasCode(error, ErrorCode.NotFound)) return drop(`${record.path} is gone`);
+    throw error;
+  }
+  try {
+    let candidates: Transport[];
+    try {
+      candidates = streamingTransports(await context.transports(), encryptedFileSize(record.manifest), peerName);
+    } catch (error) {
+      // No transport can stream it now; the configuration may change: try again later.
+      if (!SkcommError.is(error)) throw error;
+      await queueAgain(context, store, record.transfer_id, state, { code: error.code, message: error.message });
+      return { kind: 'queued' };
+    }
+    context.logger.info('file transfer resumed', { transfer_id: record.transfer_id, path: record.path, peer: peerName, size: record.size });
+    const round = await runTransfer(context, store, record, progressReporting(outgoing, {}), candidates, pinned.record, signal);
+    if (round.handedOffVia !== undefined) return { kind: 'handed-off' };
+    return round.kept ? { kind: 'queued' } : { kind: 'dropped', drop: { transfer_id: record.transfer_id, name: record.manifest.name, path: record.path, peer: peerName, reason: 'every transport that streams files refused it for good' } };
+  } finally {
+    await outgoing.close();
+  }
+}
+
+/** A streamed transfer not yet acked, as `skcomm outbox list` shows it (never the key). */
+export interface PendingFileTransfer {
+  transfer_id: string;
+  envelope_id: string | null;
+  name: string;
+  path: string;
+  /** The peer's name, or its fingerprint when it is no longer a peer. */
+  peer: string;
+  peer_fingerprint: string;
+  size: number;
+  state: TransferState['state'];
+  rounds: number;
+  /** Null once handed off (then it waits for the ack). */
+  next_attempt_at: string | null;
+  last_error: TransferState['last_error'];
+  via: string | null;
+  created_at: string;
+}
+
+export async function listFileTransfers(layout: HomeLayout, peers: PeerStore): Promise<PendingFileTransfer[]> {
+  const store = new OutgoingTransferStore(outgoingTransfersDir(layout));
+  const pending: PendingFileTransfer[] = [];
+  for (const record of await store.list()) {
+    const state = await readTransferState(store.directory, record.transfer_id);
+    let envelopeId: string | null = null;
+    try {
+      envelopeId = parseEnvelope(Buffer.from(record.envelope, 'base64')).envelope_id;
+    } catch {
+      // Listed anyway; the next send or daemon pass drops it as expired.
+    }
+    pending.push({
+      transfer_id: record.transfer_id,
+      envelope_id: envelopeId,
+      name: record.manifest.name,
+      path: record.path,
+      peer: (await peers.findByFingerprint(record.peer))?.record.name ?? record.peer,
+      peer_fingerprint: record.peer,
+      size: record.size,
+      state: state?.state ?? 'queued',
+      rounds: state?.rounds ?? 0,
+      next_attempt_at: state === undefined ? record.created_at : state.next_attempt_at,
+      last_error: state?.last_error ?? null,
+      via: state?.via ?? null,
+      created_at: record.created_at,
+    });
+  }
+  return pending;
+}
+
+/** Forgets a pending transfer by transfer id or envelope id; false when none matches. */
+export async function forgetFileTransfer(layout: HomeLayout, id: string): Promise<boolean> {
+  const store = new OutgoingTransferStore(outgoingTransfersDir(layout));
+  for (const record of await store.list()) {
+    if (record.transfer_id !== id && envelopeIdOf(record) !== id) continue;
+    await removeTransfer(store, record.transfer_id);
+    return true;
+  }
+  return false;
+}
+
+function envelopeIdOf(record: OutgoingTransferRecord): string | undefined {
+  try {
+    return parseEnvelope(Buffer.from(record.envelope, 'base64')).envelope_id;
+  } catch {
+    return undefined;
   }
 }
 
@@ -339,7 +605,7 @@ async function dropExpiredRecords(store: OutgoingTransferStore, logger: Logger):
       expired = true;
     }
     if (expired) {
-      await store.remove(record.transfer_id);
+      await removeTransfer(store, record.transfer_id);
       logger.info('expired file transfer forgotten', { transfer_id: record.transfer_id });
     }
   }
@@ -374,7 +640,7 @@ export async function acknowledgeFileTransfer(layout: HomeLayout, ack: AckDocume
     if (record.peer !== ackSigner || documentSha256(envelope, serializeFileManifest(record.manifest)) !== ack.document_sha256) {
       throw new RejectionError(ErrorCode.HeaderMismatch, `ack is not bound to file envelope ${ack.envelope_id} as it was sent`, { field: 'ack.document_sha256' });
     }
-    await store.remove(record.transfer_id);
+    await removeTransfer(store, record.transfer_id);
     logger.info('file delivered', { envelope_id: ack.envelope_id, transfer_id: record.transfer_id });
     return true;
   }

@@ -3,9 +3,12 @@ export { Agent, type AgentOpenOptions } from './agent.js';
 export { type DaemonOptions, type DaemonSummary, runDaemon } from './daemon.js';
 export { decideRound, type RoundDecision } from './delivery.js';
 export {
+  type DroppedFileTransfer,
   FILE_RETRIES_WITHOUT_PROGRESS,
+  type FileResumeSummary,
   type FileSendPhase,
   type FileSendReport,
+  type PendingFileTransfer,
   outgoingTransfersDir,
   receivedFilesDir,
   type SendFileOptions,

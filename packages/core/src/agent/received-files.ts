@@ -7,22 +7,35 @@
  * `webrtc_file`, the rest of the file description (ctx, transfer_id, chunk_bytes, cipher).
  * Any failure is a typed error (E_FILE_MANIFEST, E_FILE_INTEGRITY) that quarantines the
  * envelope, and nothing half-written stays in the destination.
+ *
+ * Saving is idempotent per message: after the file gets its final name, a small marker
+ * in `.partial/` (`<transfer_id>.saved.json`, or `<envelope_id>.saved.json` inline) says
+ * where it went. A redelivery after a crash between that and the inbox write finds the
+ * marker and reuses the file when its size and sha256 still match, instead of saving it
+ * again as "name (1)". The agent removes the marker once the message is in the inbox;
+ * leftovers go at start (sweepReceivedLeftovers).
  */
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { link, lstat, mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { ErrorCode, StorageError } from '../errors.js';
 import { decryptAttachment, PARTIAL_DIRECTORY } from '../files/decrypt.js';
 import { FileIntegrityError, FileManifestError } from '../files/errors.js';
 import { numberedFileName, safeFileName } from '../files/file-name.js';
 import { describeFile, FILE_CONTENT_TYPE, parseFileManifest } from '../files/manifest.js';
 import type { VerifiedMessage } from '../message.js';
-import { errnoOf, syncDirectory } from '../store/fs-atomic.js';
+import { errnoOf, readRegularFile, syncDirectory, writeFileAtomic } from '../store/fs-atomic.js';
 import type { InboundEnvelope } from '../transport/contract.js';
 import { INLINE_FILE_CONTENT_TYPE, INLINE_FILE_PAYLOAD_TYPE, parseInlineFileBody } from './inline-file.js';
 
 export const STREAMED_FILE_PAYLOAD_TYPE = 'webrtc_file';
 const MAX_NAME_ATTEMPTS = 10_000;
+const SAVED_MARKER_SUFFIX = '.saved.json';
+/** A `.part` file this old is a crash's leftover: no decrypt runs that long without writing. */
+export const PARTIAL_FILE_MAX_AGE_MS = 24 * 3600 * 1000;
+/** A marker outlives its message's ttl by this much: more than any clock skew the receive pipeline allows. */
+const MARKER_SLACK_MS = 24 * 3600 * 1000;
 
 /** What the inbox holds for a received file. */
 export interface ReceivedFileBody {
@@ -58,7 +71,7 @@ export async function saveReceivedFile(message: VerifiedMessage, inbound: Inboun
   if (message.type === STREAMED_FILE_PAYLOAD_TYPE) return saveStreamed(message, inbound, receivedDir);
   if (message.type === INLINE_FILE_PAYLOAD_TYPE && message.contentType === INLINE_FILE_CONTENT_TYPE) {
     const file = parseInlineFileBody(message.body);
-    const path = await writeUnique(receivedDir, file.name, file.bytes);
+    const path = await saveOnce(receivedDir, message, message.envelopeId, file, () => writeUnique(receivedDir, file.name, file.bytes));
     const body: ReceivedFileBody = {
       name: file.name,
       size: file.size,
@@ -83,8 +96,149 @@ async function saveStreamed(message: VerifiedMessage, inbound: InboundEnvelope, 
   if (inbound.attachment === undefined) {
     throw new FileIntegrityError(`envelope ${message.envelopeId} announces file transfer ${manifest.transfer_id} but arrived via ${inbound.transport} without its attachment`);
   }
-  const saved = await decryptAttachment(manifest, inbound.attachment, receivedDir);
-  return { ...message, body: JSON.stringify({ ...describeFile(manifest), path: saved.path }) };
+  const { attachment } = inbound;
+  const path = await saveOnce(receivedDir, message, manifest.transfer_id, manifest, async () => (await decryptAttachment(manifest, attachment, receivedDir)).path);
+  return { ...message, body: JSON.stringify({ ...describeFile(manifest), path }) };
+}
+
+/** Where an earlier delivery of this message saved its file. */
+interface SavedMarker {
+  envelope_id: string;
+  from: string;
+  path: string;
+  size: number;
+  sha256: string;
+  /** Past this the envelope is refused as expired, so it cannot come again: the marker may go. */
+  expires_at: string;
+}
+
+function markerPath(receivedDir: string, key: string): string {
+  return join(receivedDir, PARTIAL_DIRECTORY, `${key}${SAVED_MARKER_SUFFIX}`);
+}
+
+/**
+ * Runs `save` unless an earlier delivery of the same message (same key, envelope id and
+ * sender) already saved the same file (size and sha256) and it is still there.
+ */
+async function saveOnce(
+  receivedDir: string,
+  message: VerifiedMessage,
+  key: string,
+  file: { size: number; sha256: string },
+  save: () => Promise<string>,
+): Promise<string> {
+  const marker = markerPath(receivedDir, key);
+  const earlier = await readMarker(marker);
+  if (
+    earlier !== undefined &&
+    earlier.envelope_id === message.envelopeId &&
+    earlier.from === message.from.fingerprint &&
+    earlier.size === file.size &&
+    earlier.sha256 === file.sha256 &&
+    dirname(earlier.path) === receivedDir &&
+    (await holdsFile(earlier.path, file.size, file.sha256))
+  ) {
+    return earlier.path;
+  }
+  const path = await save();
+  const record: SavedMarker = {
+    envelope_id: message.envelopeId,
+    from: message.from.fingerprint,
+    path,
+    size: file.size,
+    sha256: file.sha256,
+    expires_at: new Date(message.createdAt.getTime() + message.ttlSeconds * 1000 + MARKER_SLACK_MS).toISOString(),
+  };
+  // Best effort: without it only a crash before the inbox write costs a second copy.
+  await writeFileAtomic(marker, `${JSON.stringify(record)}\n`, { mode: 0o600 }).catch(() => undefined);
+  return path;
+}
+
+async function readMarker(path: string): Promise<SavedMarker | undefined> {
+  try {
+    const parsed = JSON.parse((await readRegularFile(path, 64 * 1024)).toString('utf8')) as Partial<SavedMarker>;
+    const valid =
+      typeof parsed.envelope_id === 'string' &&
+      typeof parsed.from === 'string' &&
+      typeof parsed.path === 'string' &&
+      typeof parsed.size === 'number' &&
+      typeof parsed.sha256 === 'string' &&
+      typeof parsed.expires_at === 'string';
+    return valid ? (parsed as SavedMarker) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `path` is a regular file (not a symlink) of exactly this size and sha256. */
+async function holdsFile(path: string, size: number, sha256: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return false;
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile() || stats.size !== size) return false;
+    const hash = createHash('sha256');
+    for await (const chunk of handle.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
+    return hash.digest('hex') === sha256;
+  } catch {
+    return false;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The message is in the inbox and recorded as seen: its saved-file marker has done its job. */
+export async function forgetSavedFile(receivedDir: string, message: VerifiedMessage): Promise<void> {
+  const saved = receivedFileOf(message);
+  if (saved === undefined) return;
+  let key = message.envelopeId;
+  if (message.type === STREAMED_FILE_PAYLOAD_TYPE) {
+    const transferId = (JSON.parse(message.body) as { transfer_id?: unknown }).transfer_id;
+    if (typeof transferId !== 'string' || !/^[0-9a-f]{32}$/.test(transferId)) return;
+    key = transferId;
+  }
+  await unlink(markerPath(receivedDir, key)).catch(() => undefined);
+}
+
+/**
+ * Removes what crashes leave in `<receivedDir>/.partial/`: `.part` files older than a day
+ * (a decrypt or an inline save cut short) and markers of messages past their ttl.
+ * Returns how many files went.
+ */
+export async function sweepReceivedLeftovers(receivedDir: string, now: Date = new Date()): Promise<number> {
+  const partialDir = join(receivedDir, PARTIAL_DIRECTORY);
+  let names: string[];
+  try {
+    names = await readdir(partialDir);
+  } catch (cause) {
+    if (errnoOf(cause) === 'ENOENT') return 0;
+    throw StorageError.fromFs(cause, `cannot list ${partialDir}`);
+  }
+  let removed = 0;
+  for (const name of names) {
+    const path = join(partialDir, name);
+    let stale = false;
+    if (name.endsWith('.part')) {
+      const stats = await lstat(path).catch(() => undefined);
+      stale = stats !== undefined && stats.isFile() && now.getTime() - stats.mtimeMs > PARTIAL_FILE_MAX_AGE_MS;
+    } else if (name.endsWith(SAVED_MARKER_SUFFIX)) {
+      const marker = await readMarker(path);
+      // An unreadable marker is worthless: a redelivery then just saves the file again.
+      stale = marker === undefined || Date.parse(marker.expires_at) < now.getTime() || Number.isNaN(Date.parse(marker.expires_at));
+    }
+    if (!stale) continue;
+    try {
+      await unlink(path);
+      removed++;
+    } catch (cause) {
+      if (errnoOf(cause) !== 'ENOENT') throw StorageError.fromFs(cause, `cannot remove ${path}`);
+    }
+  }
+  return removed;
 }
 
 /**

@@ -1,0 +1,269 @@
+/**
+ * Streamed files after things go wrong, between two real agent homes over the reference
+ * transport: the daemon resumes a cut transfer on the retry schedule (persisted, so a
+ * restart does not hammer) and drops one whose file changed or vanished, saying why; a
+ * receiver that crashes between saving a file and its inbox write does not save it twice
+ * on redelivery; a crash's `.part` leftovers go at the next start.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Logger } from '@skcomm/core';
+import { Agent, type DroppedFileTransfer, receivedFileOf, runDaemon } from '@skcomm/core/agent';
+import { OutgoingTransferStore } from '@skcomm/core/files';
+import { readConfig, writeConfig } from '@skcomm/core/store';
+import { makeTestAgents, type TestAgent, type TestAgents } from '@skcomm/core/testing';
+import { memory, MemoryNetwork, type MemoryTransport } from '../src/index.js';
+
+interface Side {
+  test: TestAgent;
+  agent: Agent;
+  transport: MemoryTransport;
+}
+
+let agents: TestAgents<'alice' | 'bob'> | undefined;
+let sides: Side[] = [];
+let scratch = '';
+const warnings: Array<{ message: string; fields: Record<string, unknown> | undefined }> = [];
+
+afterEach(async () => {
+  await Promise.all(sides.map((side) => side.agent.close()));
+  sides = [];
+  await agents?.cleanup();
+  agents = undefined;
+  if (scratch !== '') await rm(scratch, { recursive: true, force: true });
+  warnings.length = 0;
+});
+
+const logger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message, fields) => void warnings.push({ message, fields }),
+  error: (message, fields) => void warnings.push({ message, fields }),
+};
+
+async function setUp() {
+  agents = await makeTestAgents(['alice', 'bob']);
+  scratch = await mkdtemp(join(tmpdir(), 'skcomm-agent-files-recovery-'));
+  const network = new MemoryNetwork({ seed: 7, spoolDir: join(scratch, 'spool') });
+  for (const test of [agents.alice, agents.bob]) {
+    await writeConfig(test.home, { ...(await readConfig(test.home)), retry_schedule_seconds: [0.02] });
+  }
+  return { network, alice: await openSide(agents.alice, network), bob: await openSide(agents.bob, network) };
+}
+
+async function openSide(test: TestAgent, network: MemoryNetwork): Promise<Side> {
+  const transport = memory({ network })({ selfFingerprint: test.identity.fingerprint, logger });
+  const agent = await Agent.open({ home: test.home, passphrase: async () => test.passphrase, logger, transports: [transport] });
+  await agent.activeTransports();
+  const side = { test, agent, transport };
+  sides.push(side);
+  return side;
+}
+
+/** A crash: the agent is gone without a goodbye; a new process opens the same home. */
+async function restart(side: Side, network: MemoryNetwork): Promise<Side> {
+  await side.agent.close();
+  await side.transport.stop();
+  sides = sides.filter((candidate) => candidate !== side);
+  return openSide(side.test, network);
+}
+
+async function writeRandomFile(name: string, size: number): Promise<{ path: string; bytes: Buffer; sha256: string }> {
+  const bytes = randomBytes(size);
+  const path = join(scratch, name);
+  await writeFile(path, bytes);
+  return { path, bytes, sha256: sha256Of(bytes) };
+}
+
+function sha256Of(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Sends `path` while the network goes down after about 1 MB: the transfer is queued for a resume. */
+async function cutTransfer(network: MemoryNetwork, alice: Side, path: string) {
+  const report = await alice.agent.sendFile('bob', path, {
+    onProgress: (phase, done) => {
+      if (phase === 'sending' && done >= 1_000_000) network.faults.set({ down: true });
+    },
+  });
+  expect(report).toMatchObject({ state: 'queued', file: { method: 'stream' } });
+  return report;
+}
+
+function stateFile(side: Side, transferId: string): string {
+  return join(side.test.home, 'queue', 'files', `${transferId}.state.json`);
+}
+
+async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
+  for (let round = 0; round < 1000; round++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+describe('the daemon resumes pending file transfers', () => {
+  it('a cut transfer is listed with its error and next attempt, then resumed by the daemon and forgotten on the ack', async () => {
+    const { network, alice, bob } = await setUp();
+    const file = await writeRandomFile('dataset.bin', 2 * 1024 * 1024);
+    const cut = await cutTransfer(network, alice, file.path);
+    expect(cut.reason).toMatch(/or let skcomm daemon resume it on the retry schedule/);
+    const [pending] = await alice.agent.fileTransfers();
+    expect(pending).toMatchObject({
+      transfer_id: cut.file.transfer_id,
+      envelope_id: cut.envelope_id,
+      name: 'dataset.bin',
+      path: file.path,
+      peer: 'bob',
+      size: file.bytes.length,
+      state: 'queued',
+      rounds: 1,
+      last_error: { code: 'E_TRANSPORT_UNAVAILABLE', message: expect.stringMatching(/network is down/) },
+    });
+    expect(Date.parse(pending!.next_attempt_at!)).toBeGreaterThanOrEqual(Date.parse(pending!.last_error!.at));
+    const [record] = await new OutgoingTransferStore(join(alice.test.home, 'queue', 'files')).list();
+    expect(JSON.stringify(pending)).not.toContain(record!.manifest.key);
+
+    network.faults.set({ down: false });
+    const stop = new AbortController();
+    const daemons = [alice, bob].map((side) => runDaemon(side.agent, { signal: stop.signal, logger, pollIntervalMs: 20, retryTickMs: 20 }));
+    try {
+      await until(async () => (await alice.agent.fileTransfers()).length === 0, 'the ack of the resumed transfer');
+    } finally {
+      stop.abort();
+    }
+    const [aliceSummary] = await Promise.all(daemons);
+    expect(aliceSummary!.files_resumed).toBe(1);
+    const [message] = await bob.agent.unread();
+    const saved = receivedFileOf(message!);
+    expect(saved).toMatchObject({ name: 'dataset.bin', sha256: file.sha256 });
+    expect(sha256Of(await readFile(saved!.path))).toBe(file.sha256);
+    expect(await readdir(join(alice.test.home, 'queue', 'files'))).toEqual([]);
+  });
+
+  it('waits for the persisted next attempt, across a restart; handed-off transfers only wait for their ack', async () => {
+    const { network, alice, bob } = await setUp();
+    const file = await writeRandomFile('later.bin', 1_200_000);
+    const cut = await cutTransfer(network, alice, file.path);
+    network.faults.set({ down: false });
+    const transferId = cut.file.transfer_id!;
+    const state = JSON.parse(await readFile(stateFile(alice, transferId), 'utf8'));
+    // As an earlier round on a slow schedule would have left it: the next attempt an hour away.
+    await writeFile(stateFile(alice, transferId), JSON.stringify({ ...state, next_attempt_at: new Date(Date.now() + 3_600_000).toISOString() }));
+
+    const reborn = await restart(alice, network);
+    expect(await reborn.agent.resumeFileTransfers()).toEqual({ attempted: 0, handedOff: 0, dropped: [] });
+    expect(network.pendingCount(bob.test.identity.fingerprint)).toBe(0);
+
+    await writeFile(stateFile(reborn, transferId), JSON.stringify({ ...state, next_attempt_at: new Date(Date.now() - 1000).toISOString() }));
+    expect(await reborn.agent.resumeFileTransfers()).toEqual({ attempted: 1, handedOff: 1, dropped: [] });
+    expect(await reborn.agent.fileTransfers()).toMatchObject([{ transfer_id: transferId, state: 'handed-off', via: 'memory', next_attempt_at: null, last_error: null }]);
+    // Handed off: the receiver holds it all; another pass sends nothing.
+    expect(await reborn.agent.resumeFileTransfers()).toEqual({ attempted: 0, handedOff: 0, dropped: [] });
+
+    expect((await bob.agent.receive()).messages).toHaveLength(1);
+    await reborn.agent.receive();
+    expect(await reborn.agent.fileTransfers()).toEqual([]);
+  });
+
+  it('drops a transfer whose file changed or vanished, with a warning naming the file', async () => {
+    const { network, alice } = await setUp();
+    const edited = await writeRandomFile('edited.bin', 1_100_000);
+    const removed = await writeRandomFile('removed.bin', 1_100_000);
+    await cutTransfer(network, alice, edited.path);
+    network.faults.set({ down: false });
+    await cutTransfer(network, alice, removed.path);
+    network.faults.set({ down: false });
+    expect((await alice.agent.fileTransfers()).map((transfer) => transfer.name)).toEqual(['edited.bin', 'removed.bin']);
+    await writeFile(edited.path, randomBytes(1_100_001));
+    await rm(removed.path);
+    await new Promise((resolve) => setTimeout(resolve, 30)); // past the 20 ms backoff
+
+    const dropped: DroppedFileTransfer[] = (await alice.agent.resumeFileTransfers()).dropped;
+    expect(dropped).toMatchObject([
+      { name: 'edited.bin', path: edited.path, peer: 'bob', reason: expect.stringMatching(/edited\.bin changed since its transfer started/) },
+      { name: 'removed.bin', path: removed.path, peer: 'bob', reason: `${removed.path} is gone` },
+    ]);
+    expect(warnings.filter((warning) => warning.message === 'file transfer dropped').map((warning) => warning.fields?.path)).toEqual([edited.path, removed.path]);
+    expect(await alice.agent.fileTransfers()).toEqual([]);
+    expect(await readdir(join(alice.test.home, 'queue', 'files'))).toEqual([]);
+  });
+
+  it('forgetFileTransfer drops a pending transfer by transfer id or envelope id', async () => {
+    const { network, alice } = await setUp();
+    const first = await cutTransfer(network, alice, (await writeRandomFile('one.bin', 1_100_000)).path);
+    network.faults.set({ down: false });
+    const second = await cutTransfer(network, alice, (await writeRandomFile('two.bin', 1_100_000)).path);
+    expect(await alice.agent.forgetFileTransfer(first.file.transfer_id!)).toBe(true);
+    expect(await alice.agent.forgetFileTransfer(second.envelope_id)).toBe(true);
+    expect(await alice.agent.forgetFileTransfer(second.envelope_id)).toBe(false);
+    expect(await readdir(join(alice.test.home, 'queue', 'files'))).toEqual([]);
+  });
+});
+
+describe('receiving a file survives a crash', () => {
+  for (const { kind, size } of [
+    { kind: 'streamed', size: 700_000 },
+    { kind: 'inline', size: 20_000 },
+  ]) {
+    it(`${kind}: a crash after the file is saved and before the inbox write does not save it twice`, async () => {
+      const { network, alice, bob } = await setUp();
+      const file = await writeRandomFile('photo.raw', size);
+      await alice.agent.sendFile('bob', file.path);
+      // The inbox cannot be written: the file is saved, then the envelope stays uncommitted.
+      const inboxDir = join(bob.test.home, 'queue', 'inbox');
+      await rm(inboxDir, { recursive: true, force: true });
+      await writeFile(inboxDir, '');
+      await expect(bob.agent.receive()).rejects.toMatchObject({ code: 'E_STORAGE' });
+      const received = join(bob.test.home, 'files', 'received');
+      expect(sha256Of(await readFile(join(received, 'photo.raw')))).toBe(file.sha256);
+
+      const reborn = await restart(bob, network);
+      await rm(inboxDir);
+      await mkdir(inboxDir, { mode: 0o700 });
+      const [message] = (await reborn.agent.receive()).messages;
+      expect(receivedFileOf(message!)).toMatchObject({ path: join(received, 'photo.raw'), sha256: file.sha256 });
+      expect((await readdir(received, { recursive: true })).sort()).toEqual(['.partial', 'photo.raw']);
+      expect(network.pendingCount(bob.test.identity.fingerprint)).toBe(0);
+    });
+  }
+
+  it('saves the file anew when the one an earlier delivery saved was changed meanwhile', async () => {
+    const { network, alice, bob } = await setUp();
+    const file = await writeRandomFile('photo.raw', 700_000);
+    await alice.agent.sendFile('bob', file.path);
+    const inboxDir = join(bob.test.home, 'queue', 'inbox');
+    await rm(inboxDir, { recursive: true, force: true });
+    await writeFile(inboxDir, '');
+    await expect(bob.agent.receive()).rejects.toMatchObject({ code: 'E_STORAGE' });
+    const received = join(bob.test.home, 'files', 'received');
+    await writeFile(join(received, 'photo.raw'), 'edited by the user');
+
+    const reborn = await restart(bob, network);
+    await rm(inboxDir);
+    const [message] = (await reborn.agent.receive()).messages;
+    const saved = receivedFileOf(message!);
+    expect(saved?.path).toBe(join(received, 'photo (1).raw'));
+    expect(sha256Of(await readFile(saved!.path))).toBe(file.sha256);
+  });
+
+  it('removes .part files older than a day at the first receive, and keeps fresh ones', async () => {
+    const { network, bob } = await setUp();
+    const partial = join(bob.test.home, 'files', 'received', '.partial');
+    await mkdir(partial, { recursive: true });
+    const old = join(partial, `${'a'.repeat(32)}.0123456789ab.part`);
+    const fresh = join(partial, `${'b'.repeat(32)}.0123456789ab.part`);
+    await writeFile(old, 'cut short');
+    await writeFile(fresh, 'being written');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    await utimes(old, twoDaysAgo, twoDaysAgo);
+
+    const reborn = await restart(bob, network);
+    await reborn.agent.receive();
+    await expect(stat(old)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await readFile(fresh, 'utf8')).toBe('being written');
+  });
+});
