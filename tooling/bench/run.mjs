@@ -174,7 +174,8 @@ function format(value, unit) {
   if (unit === 'ms') return `${value.toFixed(1)} ms`;
   if (unit === 'ops/s') return `${Math.round(value).toLocaleString('en-US')}/s`;
   if (unit === '×') return `${value.toFixed(2)}×`;
-  return `${value} ${unit ?? ''}`;
+  // Any other unit (MB/s, MiB, ...): three significant digits are all these machines resolve.
+  return `${Number(value.toPrecision(3)).toLocaleString('en-US')} ${unit ?? ''}`.trimEnd();
 }
 function verdict(value, target, better) {
   if (target === undefined || value === undefined) return '';
