@@ -20,10 +20,11 @@ import {
 } from '@skcomm/core';
 import { writeAtomically } from './atomic-write.js';
 import { FILE_TRANSPORT_ID, type FileTransportOptions } from './config.js';
-import { ensureRealDirectory, syncDirectory } from './directories.js';
+import { ensureRealDirectory, refuseUnlessRealDirectory } from './directories.js';
+import { DirectorySyncs } from './directory-sync.js';
 import { readEnvelopeId } from './envelope-id.js';
 import { errnoOf, FileTransportError, fromFileSystem } from './errors.js';
-import { probeHealth } from './health-probe.js';
+import { folderProblem, probeHealth } from './health-probe.js';
 import { InboxScanner, type InboxFile } from './inbox-scanner.js';
 import { InboxWatcher } from './inbox-watcher.js';
 import { envelopeFileName, inboxDirectory, TEMP_DIRECTORY } from './layout.js';
@@ -50,6 +51,7 @@ export class FileTransport implements Transport {
   private readonly subscribers = new Set<Subscriber>();
   /** Inbox names currently being handled by subscribers, so a slow one is not pushed twice at once. */
   private readonly pushing = new Set<string>();
+  private readonly directorySyncs = new DirectorySyncs();
   private started = false;
   private scanning = false;
   private scanAgain = false;
@@ -81,6 +83,7 @@ export class FileTransport implements Transport {
       { maxBytes: options.maxEnvelopeBytes, emptyFileGraceMs: options.emptyFileGraceMs },
       this.name,
       this.logger,
+      () => this.checkInbox(),
     );
     this.watcher = new InboxWatcher({
       directory: this.inbox,
@@ -96,7 +99,7 @@ export class FileTransport implements Transport {
     if (this.started) return;
     this.started = true;
     try {
-      await this.ensureInbox();
+      await this.ensureUnderRoot(this.inbox);
     } catch (error) {
       this.logger.warn('file transport: inbox not ready; will retry on receive', { transport: this.name, error: describeError(error) });
     }
@@ -108,8 +111,12 @@ export class FileTransport implements Transport {
     this.watcher.stop();
   }
 
+  /**
+   * The router asks before every send, so this is the cheap half of healthCheck(): the
+   * folders, without the probe write (a send that cannot write fails retryably anyway).
+   */
   async isAvailable(): Promise<boolean> {
-    return (await this.healthCheck()).status === 'up';
+    return (await folderProblem(this.root, this.inbox)) === undefined;
   }
 
   async send(bytes: Uint8Array, target: SendTarget, options: SendOptions = {}): Promise<SendResult> {
@@ -130,11 +137,12 @@ export class FileTransport implements Transport {
     }
     const directory = inboxDirectory(this.root, target.fingerprint);
     try {
-      await this.checkRoot();
-      await ensureRealDirectory(directory, this.name);
+      await this.ensureUnderRoot(directory);
       await ensureRealDirectory(join(directory, TEMP_DIRECTORY), this.name);
       options.signal?.throwIfAborted();
-      const path = await writeAtomically(directory, join(directory, TEMP_DIRECTORY), envelopeFileName(reading.id), bytes);
+      const path = await writeAtomically(directory, join(directory, TEMP_DIRECTORY), envelopeFileName(reading.id), bytes, (path) =>
+        this.directorySyncs.sync(path),
+      );
       return { transport: this.name, detail: path };
     } catch (error) {
       if (options.signal?.aborted) throw error;
@@ -149,8 +157,15 @@ export class FileTransport implements Transport {
       throw new FileTransportError('not started: call start() first', { transport: this.name, retryable: true }, ErrorCode.TransportUnavailable);
     }
     try {
-      await this.ensureInbox();
-      const files = await this.scanner.scan(options.limit);
+      let files: InboxFile[];
+      try {
+        files = await this.scanner.scan(options.limit);
+      } catch (error) {
+        if (!['ENOENT', 'ENOTDIR'].includes(errnoOf(error) ?? '')) throw error;
+        // The inbox is gone or is not a directory: made again (a planted file or link is refused), and empty.
+        await this.ensureUnderRoot(this.inbox);
+        files = await this.scanner.scan(options.limit);
+      }
       return files.map((file) => this.inbound(file));
     } catch (error) {
       throw fromFileSystem(error, this.name, 'cannot read the inbox', this.inbox);
@@ -180,9 +195,21 @@ export class FileTransport implements Transport {
     }
   }
 
-  private async ensureInbox(): Promise<void> {
+  /** The own inbox must still be a real directory (not a link planted since) before anything in it is read. */
+  private async checkInbox(): Promise<void> {
+    refuseUnlessRealDirectory(this.inbox, await lstat(this.inbox), this.name);
+  }
+
+  /**
+   * Makes `<root>/<fingerprint>` a real directory. When it already is one (every send and
+   * receive but the first), one lstat settles it; anything else takes the full path: the
+   * root checked, the directory created, a planted link or file refused.
+   */
+  private async ensureUnderRoot(directory: string): Promise<void> {
+    const stats = await lstat(directory).catch(() => undefined);
+    if (stats !== undefined) return refuseUnlessRealDirectory(directory, stats, this.name);
     await this.checkRoot();
-    await ensureRealDirectory(this.inbox, this.name);
+    await ensureRealDirectory(directory, this.name);
   }
 
   private async pushArrivals(): Promise<void> {
@@ -244,7 +271,7 @@ export class FileTransport implements Transport {
       const current = await lstat(file.path);
       if (current.dev !== file.identity.dev || current.ino !== file.identity.ino) return;
       await unlink(file.path);
-      await syncDirectory(this.inbox);
+      await this.directorySyncs.sync(this.inbox);
     } catch (error) {
       if (errnoOf(error) === 'ENOENT') return;
       throw fromFileSystem(error, this.name, 'cannot delete the committed envelope file', file.path);

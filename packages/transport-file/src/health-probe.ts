@@ -14,16 +14,8 @@ import { TEMP_DIRECTORY } from './layout.js';
 export async function probeHealth(root: string, inbox: string, transport: string): Promise<TransportHealth> {
   const checkedAt = new Date();
   const down = (detail: string): TransportHealth => ({ status: 'down', detail, checkedAt });
-  try {
-    if (!(await stat(root)).isDirectory()) return down(`root ${root} is not a directory`);
-  } catch (error) {
-    return down(errnoOf(error) === 'ENOENT' ? `root ${root} is missing (unmounted or removed?)` : `root ${root}: ${describeError(error)}`);
-  }
-  try {
-    if (!(await lstat(inbox)).isDirectory()) return down(`own inbox ${inbox} is not a real directory`);
-  } catch (error) {
-    return down(errnoOf(error) === 'ENOENT' ? `own inbox ${inbox} is missing (start() creates it)` : `own inbox ${inbox}: ${describeError(error)}`);
-  }
+  const problem = await folderProblem(root, inbox);
+  if (problem !== undefined) return down(problem);
   const started = performance.now();
   try {
     const temp = join(inbox, TEMP_DIRECTORY);
@@ -41,4 +33,22 @@ export async function probeHealth(root: string, inbox: string, transport: string
     return down(`cannot write in ${inbox}: ${describeError(error)}`);
   }
   return { status: 'up', latencyMs: Math.round((performance.now() - started) * 100) / 100, checkedAt };
+}
+
+/**
+ * The cheap half of the health check (two stats, no write): why the folders are not
+ * usable, or undefined when the root is a directory holding the own inbox as a real one.
+ */
+export async function folderProblem(root: string, inbox: string): Promise<string | undefined> {
+  try {
+    if (!(await stat(root)).isDirectory()) return `root ${root} is not a directory`;
+  } catch (error) {
+    return errnoOf(error) === 'ENOENT' ? `root ${root} is missing (unmounted or removed?)` : `root ${root}: ${describeError(error)}`;
+  }
+  try {
+    if (!(await lstat(inbox)).isDirectory()) return `own inbox ${inbox} is not a real directory`;
+  } catch (error) {
+    return errnoOf(error) === 'ENOENT' ? `own inbox ${inbox} is missing (start() creates it)` : `own inbox ${inbox}: ${describeError(error)}`;
+  }
+  return undefined;
 }

@@ -29,11 +29,18 @@ export class InboxScanner {
     private readonly limits: ReadLimits,
     private readonly transport: string,
     private readonly logger: Logger,
+    /** Throws unless the inbox is still a real directory; run before any entry is read. */
+    private readonly checkInbox: () => Promise<void>,
   ) {}
 
-  /** Throws what readdir throws (the caller maps it); everything per entry is handled here. */
+  /**
+   * Throws what readdir and checkInbox throw (the caller maps it); everything per entry is
+   * handled here. An empty look costs one readdir: the inbox itself is checked only when
+   * there is something to read in it.
+   */
   async scan(limit = Infinity): Promise<InboxFile[]> {
     const names = (await readdir(this.inbox)).sort();
+    if (names.some((name) => classifyEntry(name) === 'envelope')) await this.checkInbox();
     const files: InboxFile[] = [];
     for (const name of names) {
       if (files.length >= limit) break;

@@ -80,14 +80,14 @@ async function readThroughHandle(handle: FileHandle, before: Stats, limits: Read
   if (refusal !== undefined) return refusal;
   if (opened.size !== before.size) return { outcome: 'skip', reason: 'its size changed: still being written' };
 
-  // One byte more than expected, to notice a file that keeps growing.
+  // Room for one byte more than expected, to notice a file that grew before the read; one
+  // that grows after it is caught by the stat below, so reading stops at the expected size.
   const buffer = new Uint8Array(opened.size + 1);
   let length = 0;
-  for (;;) {
+  while (length < opened.size) {
     const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
     if (bytesRead === 0) break;
     length += bytesRead;
-    if (length === buffer.length) break;
   }
   const after = await handle.stat();
   if (length !== opened.size || after.size !== opened.size || after.mtimeMs !== opened.mtimeMs) {

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { link, lstat, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransportError } from '@skcomm/core';
@@ -109,6 +109,19 @@ describe('planted entries (T21)', () => {
     expect(TransportError.isTransportError(error) && error.retryable).toBe(false);
     expect((error as Error).message).toMatch(/not a real directory \(a symbolic link\)/);
     expect(await readdir(elsewhere)).toEqual([]);
+  });
+
+  it('a symbolic link planted as the own inbox makes receive refuse, reading and deleting nothing outside', async () => {
+    const elsewhere = join(folder.parent, 'elsewhere');
+    await mkdir(elsewhere);
+    const name = plantedName();
+    await writeFile(join(elsewhere, name), outsideBytes);
+    await rm(inbox, { recursive: true });
+    await symlink(elsewhere, inbox);
+    const error = await receiver.receive().catch((caught: unknown) => caught);
+    expect(TransportError.isTransportError(error) && error.retryable).toBe(false);
+    expect((error as Error).message).toMatch(/not a real directory \(a symbolic link\)/);
+    expect(await readdir(elsewhere)).toEqual([name]);
   });
 
   it('a symbolic link planted as the temp area makes send refuse, writing nothing outside', async () => {

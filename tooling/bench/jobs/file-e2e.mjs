@@ -35,14 +35,21 @@ run(async () => {
   }
 });
 
-/** Resolves each message's waiter when the receiving side has it. */
+/**
+ * Resolves each message's waiter when the receiving side has it. A message may arrive
+ * before its sender starts waiting (send() still fsyncing its outbox record while the
+ * receiver already polled it): that arrival is kept, or the wait would never end.
+ */
 function waiters() {
   const pending = new Map();
+  const early = new Set();
   return {
-    wait: (id) => new Promise((resolve) => pending.set(id, resolve)),
+    wait: (id) => (early.delete(id) ? Promise.resolve() : new Promise((resolve) => pending.set(id, resolve))),
     arrived: (id) => {
-      pending.get(id)?.();
+      const resolve = pending.get(id);
+      if (resolve === undefined) return void early.add(id);
       pending.delete(id);
+      resolve();
     },
   };
 }

@@ -95,6 +95,7 @@ export class Agent {
   private identity: Promise<IdentityHandle & { name: string }> | undefined;
   private transports: Promise<LoadedTransports> | undefined;
   private pipeline: Promise<ReceivePipeline> | undefined;
+  private replay: ReplayStore | undefined;
   private leftoversSwept: Promise<void> | undefined;
   private outboxStore: Promise<Outbox> | undefined;
   private readonly inbox: Inbox;
@@ -335,7 +336,12 @@ export class Agent {
         this.logger.warn('receive failed', { transport: transport.name, error: SkcommError.is(error) ? error.code : String(error) });
         continue;
       }
-      for (const item of inbound) addOutcome(result, item, await this.processInbound(item));
+      // Side by side: the pipeline bounds how many run at once and keeps copies of one envelope apart.
+      const outcomes = await Promise.allSettled(inbound.map((item) => this.processInbound(item)));
+      for (const [index, outcome] of outcomes.entries()) {
+        if (outcome.status === 'rejected') throw outcome.reason;
+        addOutcome(result, inbound[index] as InboundEnvelope, outcome.value);
+      }
     }
     await this.flushAcks();
     return result;
@@ -422,6 +428,8 @@ export class Agent {
     const outbox = await this.outboxStore?.catch(() => undefined);
     await outbox?.close();
     this.outboxStore = undefined;
+    // The pipeline keeps its replay store; this only lets go of its file until the next receive.
+    await this.replay?.close();
   }
 
   /** One routing round for a pending message, recorded in the outbox. Never two at once per message. */
@@ -496,14 +504,15 @@ export class Agent {
       ...(attempt.error === undefined ? {} : { error: attempt.error }),
     }));
     const nextAttemptAt = new Date(Date.now() + (decision.kind === 'dead' ? 0 : decision.delayMs));
-    await outbox.recordRound(envelopeId, attempts, { retryCount: decision.retryCount, nextAttemptAt });
+    const state =
+      decision.kind === 'handed-off'
+        ? { state: 'handed-off' as const, via: decision.via, reason: `handed off via ${decision.via}${decision.detail ? ` at ${decision.detail}` : ''}` }
+        : decision.kind === 'dead'
+          ? { state: 'dead' as const, reason: decision.reason }
+          : undefined;
+    await outbox.recordRound(envelopeId, attempts, { retryCount: decision.retryCount, nextAttemptAt, ...(state === undefined ? {} : { state }) });
     if (decision.kind !== 'dead') this.dueAt.set(envelopeId, { mono: performance.now() + decision.delayMs, wall: nextAttemptAt.toISOString() });
-    if (decision.kind === 'handed-off') {
-      await outbox.setState(envelopeId, 'handed-off', { via: decision.via, reason: `handed off via ${decision.via}${decision.detail ? ` at ${decision.detail}` : ''}` });
-    } else if (decision.kind === 'dead') {
-      await outbox.setState(envelopeId, 'dead', { reason: decision.reason });
-      this.logger.warn('envelope dead', { envelope_id: envelopeId, reason: decision.reason });
-    }
+    if (decision.kind === 'dead') this.logger.warn('envelope dead', { envelope_id: envelopeId, reason: decision.reason });
     await this.saveTransportHealth(false);
     return report;
   }
@@ -653,10 +662,11 @@ export class Agent {
     this.pipeline ??= (async () => {
       // Loaded here, not at the top: `skcomm send` never receives.
       const [self, { createReceivePipeline }] = await Promise.all([this.unlock(), import('../receive/pipeline.js')]);
+      this.replay = await ReplayStore.open(this.layout.replayLogFile);
       return createReceivePipeline({
         self,
         peers: this.peers,
-        replay: await ReplayStore.open(this.layout.replayLogFile),
+        replay: this.replay,
         quarantine: new Quarantine(this.layout.quarantineDir),
         inbox: this.inbox,
         maxEnvelopeBytes: this.config.max_envelope_bytes,

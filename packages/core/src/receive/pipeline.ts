@@ -63,8 +63,9 @@ export interface ReceivePipelineOptions {
 
 export interface ReceivePipeline {
   /**
-   * Verifies, stores and commits one inbound envelope. Up to 8 are verified at once;
-   * the replay check and storing run one envelope at a time.
+   * Verifies, stores and commits one inbound envelope. Up to 8 are handled at once; from
+   * the replay check to the commit, copies of one envelope (same sender, same id) go one
+   * at a time, different envelopes side by side.
    */
   process(inbound: InboundEnvelope): Promise<ReceiveOutcome>;
 }
@@ -84,10 +85,10 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
 
   /**
    * `enterSerial` is awaited right before the first stateful check (replay): from there
-   * to the end of storing, one envelope at a time. Everything before (parsing, crypto)
-   * runs for several envelopes at once.
+   * to the end of storing, one copy of that envelope at a time. Everything before
+   * (parsing, crypto) runs for several envelopes at once.
    */
-  async function verify(inbound: InboundEnvelope, enterSerial: () => Promise<void>): Promise<Verdict> {
+  async function verify(inbound: InboundEnvelope, enterSerial: (key: string) => Promise<void>): Promise<Verdict> {
     let envelope: Envelope | undefined;
     try {
       const size = inbound.bytes.byteLength;
@@ -124,7 +125,7 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
         });
       }
 
-      await enterSerial();
+      await enterSerial(`${document.from.fingerprint} ${document.envelope_id}`);
       if (await replay.has(document.from.fingerprint, document.envelope_id, new Date(createdAtMs))) {
         return {
           kind: 'duplicate',
@@ -164,7 +165,7 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
         await options.onAck(message);
         return { kind: 'ack', message, expiresAt };
       }
-      const stored = options.prepareForInbox === undefined ? message : await options.prepareForInbox(message, inbound);
+      const stored = options.prepareForInbox === undefined ? message : await prepare(options.prepareForInbox, message, inbound);
       return { kind: 'accept', message: stored, expiresAt, command };
     } catch (error) {
       if (isStorageError(error)) throw error;
@@ -182,7 +183,7 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
   async function processOne(inbound: InboundEnvelope): Promise<ReceiveOutcome> {
     let release: (() => void) | undefined;
     try {
-      return await decide(inbound, await verify(inbound, async () => void (release = await serial.acquire())));
+      return await decide(inbound, await verify(inbound, async (key) => void (release = await serial.acquire(key))));
     } finally {
       release?.();
     }
@@ -251,17 +252,37 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
     return { status: 'duplicate', envelopeId, error, senderFingerprint, documentSha256, type };
   }
 
+  /** Saving received files stays one at a time: two envelopes may carry one transfer. */
+  async function prepare(
+    prepareForInbox: NonNullable<ReceivePipelineOptions['prepareForInbox']>,
+    message: VerifiedMessage,
+    inbound: InboundEnvelope,
+  ): Promise<VerifiedMessage> {
+    const release = await preparing.acquire();
+    try {
+      return await prepareForInbox(message, inbound);
+    } finally {
+      release();
+    }
+  }
+
   async function runHandler(handler: CommandHandler, message: VerifiedMessage, verb: string): Promise<void> {
+    // Handlers never overlap, as when everything after the replay check ran one envelope at a time.
+    const release = await handling.acquire();
     try {
       await handler(message, { verb });
     } catch (error) {
       // The command was accepted and stored; its handler failing is the application's to report.
       logger.error('command handler failed', { envelopeId: message.envelopeId, verb, error: describeError(error) });
+    } finally {
+      release();
     }
   }
 
-  // Two copies of one envelope must not both pass the replay check: the stateful tail is serialized.
-  const serial = createMutex();
+  // Two copies of one envelope must not both pass the replay check: the stateful tail is serialized per envelope.
+  const serial = createKeyedMutex();
+  const handling = createMutex(1);
+  const preparing = createMutex(1);
   const slots = createMutex(MAX_CONCURRENT_VERIFICATIONS);
   return {
     async process(inbound) {
@@ -279,7 +300,7 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
 const MAX_CONCURRENT_VERIFICATIONS = 8;
 
 /** A counting semaphore: `acquire` resolves with the release function. */
-function createMutex(capacity = 1): { acquire(): Promise<() => void> } {
+function createMutex(capacity: number): { acquire(): Promise<() => void> } {
   let free = capacity;
   const waiting: Array<() => void> = [];
   const release = () => {
@@ -294,6 +315,25 @@ function createMutex(capacity = 1): { acquire(): Promise<() => void> } {
         return Promise.resolve(once(release));
       }
       return new Promise((resolve) => waiting.push(() => resolve(once(release))));
+    },
+  };
+}
+
+/** One holder per key at a time; different keys do not wait for each other. */
+function createKeyedMutex(): { acquire(key: string): Promise<() => void> } {
+  const tails = new Map<string, Promise<void>>();
+  return {
+    async acquire(key) {
+      const previous = tails.get(key);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const tail = (previous ?? Promise.resolve()).then(() => held);
+      tails.set(key, tail);
+      await previous;
+      return once(() => {
+        release();
+        if (tails.get(key) === tail) tails.delete(key);
+      });
     },
   };
 }

@@ -12,7 +12,7 @@ import * as v from 'valibot';
 import { ENVELOPE_ID_PATTERN, signedDocumentContext, signedDocumentSchema, TIMESTAMP_PATTERN } from '../envelope/schema.js';
 import { ErrorCode, SkcommError, StorageError } from '../errors.js';
 import { brandVerified, TRUST_LEVELS, type VerifiedMessage } from '../message.js';
-import { readRegularFile, storageErrorOf, writeFileAtomic } from './fs-atomic.js';
+import { errnoOf, readRegularFile, storageErrorOf, writeFileAtomic } from './fs-atomic.js';
 
 const FORMAT = 'skcomm-inbox/1';
 /** A stored message is the signed document (at most one envelope) plus a few fields. */
@@ -58,6 +58,8 @@ export class Inbox {
    * view (`unreadOnly`) reads only the files it has not seen consumed: its cursor.
    */
   private readonly knownRead = new Set<string>();
+  /** Set once the directory was made; cleared by any failed append, so the next one makes sure again. */
+  private directoryMade = false;
 
   constructor(readonly directory: string) {}
 
@@ -69,9 +71,23 @@ export class Inbox {
   async append(message: VerifiedMessage): Promise<boolean> {
     if (!ENVELOPE_ID_PATTERN.test(message.envelopeId)) throw new TypeError('envelope id must be a lowercase UUID v4');
     try {
-      await mkdir(this.directory, { recursive: true, mode: 0o700 });
-    } catch (cause) {
-      throw StorageError.fromFs(cause, `cannot create ${this.directory}`);
+      return await this.store(message);
+    } catch (error) {
+      if (!this.directoryMade || errnoOf((error as Error).cause) !== 'ENOENT') throw error;
+      // The directory may have been removed since it was made: make it again, once.
+      this.directoryMade = false;
+      return this.store(message);
+    }
+  }
+
+  private async store(message: VerifiedMessage): Promise<boolean> {
+    if (!this.directoryMade) {
+      try {
+        await mkdir(this.directory, { recursive: true, mode: 0o700 });
+      } catch (cause) {
+        throw StorageError.fromFs(cause, `cannot create ${this.directory}`);
+      }
+      this.directoryMade = true;
     }
     const stem = `${String(message.createdAt.getTime()).padStart(13, '0')}-${message.envelopeId}`;
     const content = serialize(message, false);

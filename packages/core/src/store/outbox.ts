@@ -9,8 +9,9 @@
  * same history: each reads what the others appended.
  *
  * Group commit: concurrent appends share one write and one fsync; each append resolves
- * only once its own line is durable. A torn or bit-flipped line fails its checksum and
- * is skipped (and counted), never crashes a load (R12).
+ * only once its own line is durable. When nobody else appended meanwhile, the lines just
+ * written are folded in from memory instead of being read back. A torn or bit-flipped
+ * line fails its checksum and is skipped (and counted), never crashes a load (R12).
  *
  * Delivery states per message are monotonic within a generation: queued -> handed-off ->
  * delivered -> read, or expired / dead. `revive` (an explicit `outbox retry`) starts a
@@ -113,10 +114,22 @@ interface IndexedEntry extends OutboxEntry {
 /** The log only grows by bounded lines; this bounds a hostile or runaway file. */
 const MAX_LINE_BYTES = 8 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
+/** Envelopes this process enqueued, kept to send without reading them back: a few rounds' worth. */
+const RECENT_ENVELOPES = 64;
+const RECENT_ENVELOPE_BYTES = 16 * 1024 * 1024;
+
+/** Where a batch of lines landed in the log, when that is known for sure. */
+interface Landing {
+  inode: number;
+  offset: number;
+}
 
 export class Outbox {
   readonly path: string;
   private readonly entries = new Map<string, IndexedEntry>();
+  /** Envelope id -> the envelope and the log position of the enqueue line it came from. */
+  private readonly recentEnvelopes = new Map<string, { inode: number; offset: number; envelope: Buffer }>();
+  private recentEnvelopeBytes = 0;
   private handle: FileHandle | undefined;
   private inode = -1;
   private position = 0;
@@ -177,15 +190,28 @@ export class Outbox {
     return this.required(input.envelopeId);
   }
 
-  /** One routing round: what each transport did, then the new retry count and next attempt time. */
-  async recordRound(envelopeId: string, attempts: readonly AttemptRecord[], round: { retryCount: number; nextAttemptAt: Date }): Promise<void> {
+  /**
+   * One routing round: what each transport did, then the new retry count and next attempt
+   * time, and the state the round led to (if it moves the message forward), in one
+   * durable write.
+   */
+  async recordRound(
+    envelopeId: string,
+    attempts: readonly AttemptRecord[],
+    round: { retryCount: number; nextAttemptAt: Date; state?: { state: DeliveryState; reason?: string; via?: string } },
+  ): Promise<void> {
     const entry = this.required(envelopeId);
     const g = entry.generation;
     const at = this.now().toISOString();
-    await this.append([
+    const records: LogRecord[] = [
       ...attempts.map((attempt): LogRecord => ({ k: 'attempt', id: envelopeId, g, ...attempt })),
       { k: 'round', id: envelopeId, g, retry_count: round.retryCount, next_at: round.nextAttemptAt.toISOString(), at },
-    ]);
+    ];
+    if (round.state !== undefined && advances(entry, g, round.state.state)) {
+      const { state, ...details } = round.state;
+      records.push({ k: 'state', id: envelopeId, g, state, at, ...details });
+    }
+    await this.append(records);
   }
 
   /** Moves the message forward; a state at or below the current one is ignored. */
@@ -240,6 +266,10 @@ export class Outbox {
 
   /** The serialized envelope, read back from the log. */
   async readEnvelope(envelopeId: string): Promise<Uint8Array> {
+    const recent = this.recentEnvelopes.get(envelopeId);
+    const indexed = this.required(envelopeId);
+    // Only while the entry still points at the very line it came from (not purged and enqueued again, not compacted).
+    if (recent !== undefined && recent.inode === this.inode && recent.offset === indexed.offset) return Buffer.from(recent.envelope);
     for (let attempt = 0; attempt < 2; attempt++) {
       const entry = this.required(envelopeId);
       const line = await this.readLine(entry.offset, entry.length);
@@ -302,6 +332,25 @@ export class Outbox {
       }
       this.position += lineStart;
     }
+  }
+
+  /**
+   * Folds in lines this process just made durable. When they landed exactly where the
+   * fold stands (nobody else appended since it last read, same file), they are taken
+   * from memory; otherwise the log is read as usual. Serialized with refresh().
+   */
+  private foldOwn(bytes: Buffer, landing: Landing | undefined): Promise<void> {
+    const run = this.refreshing.then(() => {
+      if (landing === undefined || landing.inode !== this.inode || landing.offset !== this.position) return this.refreshNow(false);
+      let lineStart = 0;
+      for (let newline = bytes.indexOf(0x0a); newline !== -1; newline = bytes.indexOf(0x0a, lineStart)) {
+        this.ingest(bytes.subarray(lineStart, newline), this.position + lineStart, true);
+        lineStart = newline + 1;
+      }
+      this.position += lineStart;
+    });
+    this.refreshing = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -375,9 +424,10 @@ export class Outbox {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0);
         try {
-          await this.writeDurably(Buffer.concat(batch.map((item) => item.line)));
+          const bytes = Buffer.concat(batch.map((item) => item.line));
+          const landing = await this.writeDurably(bytes);
           // Our own lines are folded in like anyone else's, in log order.
-          await this.refresh();
+          await this.foldOwn(bytes, landing);
           for (const item of batch) item.resolve();
         } catch (error) {
           for (const item of batch) item.reject(error);
@@ -388,7 +438,8 @@ export class Outbox {
     }
   }
 
-  private async writeDurably(bytes: Buffer): Promise<void> {
+  /** Appends and fsyncs; returns where the bytes landed when no other writer's bytes are around them. */
+  private async writeDurably(bytes: Buffer): Promise<Landing | undefined> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const handle = await this.openForAppend();
       let before = -1;
@@ -407,7 +458,8 @@ export class Outbox {
         throw StorageError.fromFs(cause, `cannot append to ${this.path}`);
       }
       // Compacted away under us (the old file is unlinked): append to the new one.
-      if ((await handle.stat()).nlink > 0) return;
+      const after = await handle.stat();
+      if (after.nlink > 0) return after.size === before + bytes.length ? { inode: after.ino, offset: before } : undefined;
       await this.closeHandle();
     }
     throw new StorageError(ErrorCode.Storage, `${this.path} keeps being replaced; cannot append`);
@@ -457,13 +509,33 @@ export class Outbox {
     }
   }
 
-  private ingest(line: Buffer, offset: number): void {
+  /** `own`: a line this process wrote, whose envelope is worth keeping for the first rounds. */
+  private ingest(line: Buffer, offset: number, own = false): void {
     const record = parseLine(line);
     if (record === undefined) {
       if (line.length > 0) this.skipped++;
       return;
     }
+    const created = record.k === 'enqueue' && !this.entries.has(record.id);
     apply(this.entries, record, offset, line.length);
+    if (own && created && record.k === 'enqueue') this.rememberEnvelope(record.id, offset, Buffer.from(record.envelope, 'utf8'));
+    else if (record.k === 'purge' || (record.k === 'state' && TERMINAL.has(this.entries.get(record.id)?.state ?? 'queued'))) this.forgetEnvelope(record.id);
+  }
+
+  private rememberEnvelope(envelopeId: string, offset: number, envelope: Buffer): void {
+    this.recentEnvelopes.set(envelopeId, { inode: this.inode, offset, envelope });
+    this.recentEnvelopeBytes += envelope.length;
+    for (const oldest of this.recentEnvelopes.keys()) {
+      if (this.recentEnvelopes.size <= RECENT_ENVELOPES && this.recentEnvelopeBytes <= RECENT_ENVELOPE_BYTES) break;
+      this.forgetEnvelope(oldest);
+    }
+  }
+
+  private forgetEnvelope(envelopeId: string): void {
+    const recent = this.recentEnvelopes.get(envelopeId);
+    if (recent === undefined) return;
+    this.recentEnvelopes.delete(envelopeId);
+    this.recentEnvelopeBytes -= recent.envelope.length;
   }
 }
 

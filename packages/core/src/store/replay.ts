@@ -2,7 +2,9 @@
  * The replay store: which (signed sender fingerprint, envelope id) pairs were accepted,
  * kept until they expire and across restarts. `state/seen.log` is append-only, one
  * line per entry, `senderFingerprint envelopeId expiresAtMs [createdAtMs] crc32`,
- * fsynced before `add` resolves. On open, corrupt lines are skipped (and counted) and
+ * fsynced before `add` resolves, through one append handle kept open (reopened when
+ * another process replaced the file). Group commit: adds queued while a write+fsync runs
+ * share the next one. On open, corrupt lines are skipped (and counted) and
  * expired entries dropped by rewriting the file. `has` first reads lines appended by
  * other processes. An `add` that fails after its line reached the file (a failed fsync)
  * still counts as seen: the store errs towards rejecting a redelivery, never towards a
@@ -14,11 +16,11 @@
  * at or before its sender's mark counts as seen, so eviction never reopens a replay; a
  * restored backup keeps rejecting what its mark covers.
  */
-import { mkdir, open, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ENVELOPE_ID_PATTERN, FINGERPRINT_PATTERN } from '../envelope/schema.js';
-import { StorageError } from '../errors.js';
+import { ErrorCode, StorageError } from '../errors.js';
 import { errnoOf, readRegularFile, syncDirectory, writeFileAtomic } from './fs-atomic.js';
 
 /** The log only grows by fixed-size lines between compactions; this bounds a hostile file. */
@@ -45,6 +47,11 @@ export class ReplayStore {
   /** Identity and read position of the log, to pick up appends by other processes. */
   private inode = -1;
   private position = 0;
+  private appendHandle: FileHandle | undefined;
+  private pending: Array<{ key: string; entry: SeenEntry; line: Buffer; envelopeId: string; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private flushing: Promise<void> | undefined;
+  /** Reading the log and moving past our own appends happen one at a time. */
+  private reading: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly path: string,
@@ -77,12 +84,13 @@ export class ReplayStore {
 
   /** Seen: recorded, or (given its signed created_at) at or below the sender's low-water mark. */
   async has(senderFingerprint: string, envelopeId: string, createdAt?: Date): Promise<boolean> {
-    await this.refresh();
+    await this.serialized(() => this.refresh());
     if (this.entries.has(keyOf(senderFingerprint, envelopeId))) return true;
     const mark = this.lowWater.get(senderFingerprint);
     return mark !== undefined && createdAt !== undefined && createdAt.getTime() <= mark;
   }
 
+  /** Durable when it resolves. */
   async add(senderFingerprint: string, envelopeId: string, expiresAt: Date, createdAt?: Date): Promise<void> {
     const createdAtMs = createdAt?.getTime() ?? 0;
     if (
@@ -94,21 +102,93 @@ export class ReplayStore {
     ) {
       throw new TypeError('replay entries need a fingerprint, a lowercase UUID v4 and valid dates');
     }
-    const line = lineOf(senderFingerprint, envelopeId, expiresAt.getTime(), createdAtMs);
+    const line = Buffer.from(lineOf(senderFingerprint, envelopeId, expiresAt.getTime(), createdAtMs), 'latin1');
+    const entry = { expiresAtMs: expiresAt.getTime(), createdAtMs };
+    return new Promise((resolve, reject) => {
+      this.pending.push({ key: keyOf(senderFingerprint, envelopeId), entry, line, envelopeId, resolve, reject });
+      this.flushing ??= this.flushLoop();
+    });
+  }
+
+  /** Closes the append handle; a later `add` opens it again. */
+  async close(): Promise<void> {
+    await this.flushing;
+    await this.reading;
+    await this.closeAppendHandle();
+  }
+
+  /** Group commit: the lines queued while one write+fsync runs go out together in the next. */
+  private async flushLoop(): Promise<void> {
     try {
-      const handle = await open(this.path, 'a', 0o600);
-      try {
-        await handle.write(line);
-        await handle.sync();
-      } finally {
-        await handle.close();
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0);
+        try {
+          await this.appendDurably(Buffer.concat(batch.map((item) => item.line)));
+        } catch (cause) {
+          for (const item of batch) item.reject(StorageError.fromFs(cause, `cannot record envelope ${item.envelopeId} in ${this.path}`));
+          continue;
+        }
+        for (const item of batch) this.entries.set(item.key, item.entry);
+        try {
+          // Here, and nowhere else, so no append of this process runs while the log is rewritten.
+          if (this.entries.size > this.maxEntries) await this.rotate();
+        } catch (error) {
+          for (const item of batch) item.reject(error);
+          continue;
+        }
+        for (const item of batch) item.resolve();
       }
-      if (this.inode === -1) await syncDirectory(dirname(this.path)); // the file was just created
-    } catch (cause) {
-      throw StorageError.fromFs(cause, `cannot record envelope ${envelopeId} in ${this.path}`);
+    } finally {
+      this.flushing = undefined;
     }
-    this.entries.set(keyOf(senderFingerprint, envelopeId), { expiresAtMs: expiresAt.getTime(), createdAtMs });
-    if (this.entries.size > this.maxEntries) await this.rotate();
+  }
+
+  /**
+   * Appends and fsyncs whole lines. When the file was replaced meanwhile (another process
+   * rewrote it on open or rotation), they went to the unlinked old file: they are
+   * appended again to the new one.
+   */
+  private async appendDurably(lines: Buffer): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const handle = await this.openAppendHandle();
+      let after: { ino: number; size: number; nlink: number };
+      try {
+        await handle.write(lines);
+        await handle.sync();
+        if (this.inode === -1) await syncDirectory(dirname(this.path)); // the file may have just been created
+        after = await handle.stat();
+      } catch (cause) {
+        await this.closeAppendHandle();
+        throw cause;
+      }
+      if (after.nlink > 0) {
+        // Nothing but these lines since the last read: move past them rather than read them back.
+        await this.serialized(async () => {
+          if (after.ino === this.inode && after.size === this.position + lines.length) this.position = after.size;
+        });
+        return;
+      }
+      await this.closeAppendHandle();
+    }
+    throw new StorageError(ErrorCode.Storage, `${this.path} keeps being replaced; cannot append`);
+  }
+
+  private async openAppendHandle(): Promise<FileHandle> {
+    if (this.appendHandle !== undefined) return this.appendHandle;
+    this.appendHandle = await open(this.path, 'a', 0o600);
+    return this.appendHandle;
+  }
+
+  private async closeAppendHandle(): Promise<void> {
+    const handle = this.appendHandle;
+    this.appendHandle = undefined;
+    await handle?.close().catch(() => undefined);
+  }
+
+  private serialized(work: () => Promise<void>): Promise<void> {
+    const run = this.reading.then(work);
+    this.reading = run.catch(() => undefined);
+    return run;
   }
 
   /** Evicts the older half (by created_at) behind per-sender low-water marks, and rewrites the log. */
@@ -125,6 +205,7 @@ export class ReplayStore {
   private async rewrite(): Promise<void> {
     const marks = [...this.lowWater].map(([fingerprint, mark]) => markLineOf(fingerprint, mark));
     const live = [...this.entries].map(([key, entry]) => lineOf(...splitKey(key), entry.expiresAtMs, entry.createdAtMs));
+    await this.closeAppendHandle(); // it points at the file being replaced
     await writeFileAtomic(this.path, [...marks, ...live].join(''), { mode: 0o600 });
     await this.remember();
   }

@@ -107,6 +107,31 @@ describe('duplicates', () => {
     const outcomes = await Promise.all([1, 2, 3].map(() => pipeline.process(inboundEnvelope(bytes))));
     expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['accepted', 'duplicate', 'duplicate']);
   });
+
+  test('different envelopes do not wait for each other to be stored', async () => {
+    const [first, second] = await Promise.all([agents.opus.seal(agents.bob), agents.opus.seal(agents.bob)]);
+    const replay = agents.bob.replay;
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    // The first envelope's seen record hangs until the second one is through.
+    const gated = new Proxy(replay, {
+      get(target, property) {
+        if (property === 'add') {
+          return async (...args: Parameters<typeof replay.add>) => {
+            if (args[1] === first.envelope_id) await gate;
+            return target.add(...args);
+          };
+        }
+        const value = Reflect.get(target, property, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const pipeline = agents.bob.pipeline({ replay: gated });
+    const firstOutcome = pipeline.process(inboundEnvelope(first));
+    expect((await pipeline.process(inboundEnvelope(second))).status).toBe('accepted');
+    openGate();
+    expect((await firstOutcome).status).toBe('accepted');
+  });
 });
 
 describe('rejecting', () => {

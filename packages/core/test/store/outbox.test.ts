@@ -99,6 +99,49 @@ describe('Outbox', () => {
     expect(first.get(record.envelopeId)?.state).toBe('delivered');
   });
 
+  test('interleaved appends from two processes keep every round counted once', async () => {
+    const directory = await tempDir();
+    const [first, second] = await Promise.all([Outbox.open(directory), Outbox.open(directory)]);
+    const record = input();
+    await first.enqueue(record);
+    await second.refresh();
+    const attempt = { transport: 'file', outcome: 'failed' as const, at: new Date().toISOString() };
+    for (let round = 1; round <= 3; round++) {
+      await first.recordRound(record.envelopeId, [attempt], { retryCount: round, nextAttemptAt: new Date() });
+      await second.recordRound(record.envelopeId, [attempt], { retryCount: round, nextAttemptAt: new Date() });
+    }
+    await first.refresh();
+    await second.refresh();
+    const reopened = await Outbox.open(directory);
+    for (const outbox of [first, second, reopened]) {
+      expect(outbox.get(record.envelopeId)).toMatchObject({ rounds: 6, transports: { file: { attempts: 6 } } });
+    }
+  });
+
+  test('a round and the state it led to are written together', async () => {
+    const outbox = await Outbox.open(await tempDir());
+    const record = input();
+    await outbox.enqueue(record);
+    const attempt = { transport: 'file', outcome: 'handed-off' as const, at: new Date().toISOString() };
+    await outbox.recordRound(record.envelopeId, [attempt], { retryCount: 0, nextAttemptAt: new Date(), state: { state: 'handed-off', via: 'file' } });
+    expect(outbox.get(record.envelopeId)).toMatchObject({ state: 'handed-off', via: 'file', rounds: 1 });
+    expect((await Outbox.open(outbox.directory)).get(record.envelopeId)).toMatchObject({ state: 'handed-off', rounds: 1 });
+  });
+
+  test('the envelope reads back the same after another process compacted the log', async () => {
+    const directory = await tempDir();
+    const [first, second] = await Promise.all([Outbox.open(directory), Outbox.open(directory)]);
+    const done = input();
+    const pending = input();
+    await first.enqueue(done);
+    await first.enqueue(pending);
+    await first.setState(done.envelopeId, 'delivered');
+    await second.refresh();
+    await second.compact();
+    await first.refresh();
+    expect(Buffer.from(await first.readEnvelope(pending.envelopeId))).toEqual(Buffer.from(pending.envelope));
+  });
+
   test('corrupt records are skipped and counted; the rest stays usable (R12)', async () => {
     const directory = await tempDir();
     const outbox = await Outbox.open(directory);

@@ -82,6 +82,31 @@ describe('ReplayStore', () => {
     expect(await daemon.has(alice, ids[1]!)).toBe(false);
   });
 
+  test('concurrent adds share fsyncs and all become durable (group commit)', async () => {
+    const path = await logPath();
+    const store = await ReplayStore.open(path);
+    const many = Array.from({ length: 20 }, (_, index) => `${String(index).padStart(8, '0')}-2222-4222-8222-222222222222`);
+    await Promise.all(many.map((id) => store.add(alice, id, inOneHour())));
+    const reopened = await ReplayStore.open(path);
+    for (const id of many) expect(await reopened.has(alice, id)).toBe(true);
+    expect(reopened.corruptLines).toBe(0);
+  });
+
+  test('an add after another process rewrote the log lands in the new file', async () => {
+    const path = await logPath();
+    const daemon = await ReplayStore.open(path);
+    await daemon.add(alice, ids[0]!, inOneHour()); // its append handle is open now
+    await appendFile(path, 'garbage line\n');
+    const other = await ReplayStore.open(path); // skips the corrupt line by rewriting the file
+    expect(other.corruptLines).toBe(1);
+    await daemon.add(bob, ids[1]!, inOneHour());
+    expect(await other.has(bob, ids[1]!)).toBe(true);
+    const reopened = await ReplayStore.open(path);
+    expect(await reopened.has(alice, ids[0]!)).toBe(true);
+    expect(await reopened.has(bob, ids[1]!)).toBe(true);
+    await daemon.close();
+  });
+
   test('refuses malformed entries from callers', async () => {
     const store = await ReplayStore.open(await logPath());
     await expect(store.add('not a fingerprint', ids[0]!, inOneHour())).rejects.toThrow(TypeError);
