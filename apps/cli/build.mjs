@@ -5,9 +5,13 @@
  * time from this file's location (`resolveFrom: import.meta.url`), and dist/ is where
  * tsc put bin.js too, so resolution is unchanged.
  */
+import { rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const outdir = process.argv[2] ?? 'dist';
+
+// Chunk names carry content hashes: without this, every build would leave the old ones behind.
+await rm(`${outdir}/chunks`, { recursive: true, force: true });
 
 await build({
   entryPoints: ['src/bin.ts'],

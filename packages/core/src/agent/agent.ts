@@ -19,7 +19,6 @@ import {
   ACK_PAYLOAD_TYPE,
   buildAckBody,
   type EnvelopeDraft,
-  type IdentityHandle,
   parseAckBody,
   type PublicKeyHandle,
   sealEnvelope,
@@ -35,6 +34,8 @@ import {
   Inbox,
   isTerminalState,
   loadIdentity,
+  type LoadedIdentity,
+  type LoadedSigningIdentity,
   Outbox,
   type OutboxEntry,
   PeerStore,
@@ -92,7 +93,8 @@ const HEALTH_SAVE_INTERVAL_MS = 1000;
 export class Agent {
   readonly peers: PeerStore;
   readonly transportConfigs: TransportConfigStore;
-  private identity: Promise<IdentityHandle & { name: string }> | undefined;
+  private identity: Promise<LoadedIdentity> | undefined;
+  private signingIdentity: Promise<LoadedSigningIdentity> | undefined;
   private transports: Promise<LoadedTransports> | undefined;
   private pipeline: Promise<ReceivePipeline> | undefined;
   private replay: ReplayStore | undefined;
@@ -168,7 +170,12 @@ export class Agent {
     const peer = await this.peers.get(peerName);
     if (!peer) throw new ConfigError(ErrorCode.NotFound, `no peer named "${peerName}"; add one with skcomm peer add`, { field: 'to' });
     if (peer.revoked) throw new SkcommError(ErrorCode.KeyRevoked, `peer ${peer.name} is revoked; not sending to it`);
-    const [sender, pinned, outbox] = await Promise.all([this.unlock(), this.peers.findByFingerprint(peer.fingerprint), this.outbox()]);
+    const [sender, pinned, outbox] = await Promise.all([
+      // Sending signs only: one S2K, not two. With --wait it also receives (acks): unlock all at once.
+      options.waitMs === undefined ? this.unlockForSigning() : this.unlock(),
+      this.peers.findByFingerprint(peer.fingerprint),
+      this.outbox(),
+    ]);
     if (pinned === undefined) throw new ConfigError(ErrorCode.NotFound, `peer ${peer.name} has no usable key`, { field: 'to' });
     const fixed = { ...draft, envelopeId: draft.envelopeId ?? randomUUID(), createdAt: draft.createdAt ?? new Date() };
     const sealOptions = {
@@ -574,7 +581,7 @@ export class Agent {
 
   /** Acks go back over any transport we have for the sender; a lost ack is answered by the sender's retry. */
   private async sendAck(senderFingerprint: string, envelopeId: string, documentSha256: string): Promise<void> {
-    const [self, peer, { transports }] = await Promise.all([this.unlock(), this.peers.findByFingerprint(senderFingerprint), this.loadTransports()]);
+    const [self, peer, { transports }] = await Promise.all([this.unlockForSigning(), this.peers.findByFingerprint(senderFingerprint), this.loadTransports()]);
     if (peer === undefined || peer.record.revoked) return;
     const envelope = await sealEnvelope(
       {
@@ -605,15 +612,26 @@ export class Agent {
       .catch((error: unknown) => this.logger.warn('cannot save transport health', { error: describeError(error) }));
   }
 
-  private unlock(): Promise<IdentityHandle & { name: string }> {
-    this.identity ??= (async () => {
-      if (!this.options.passphrase) {
-        throw new ConfigError(ErrorCode.PassphraseRequired, 'the private key is needed but no passphrase source was given');
-      }
-      return loadIdentity(this.home, await this.options.passphrase());
-    })();
+  /** Every secret key unlocked: receiving (decryption) needs it. */
+  private unlock(): Promise<LoadedIdentity> {
+    this.identity ??= (async () => loadIdentity(this.home, await this.askPassphrase(), { config: this.config }))();
     this.identity.catch(() => (this.identity = undefined));
     return this.identity;
+  }
+
+  /** Only the signing key unlocked (send, acks, CapAuth); a full identity already unlocked serves as well. */
+  private unlockForSigning(): Promise<LoadedSigningIdentity> {
+    if (this.identity) return this.identity;
+    this.signingIdentity ??= (async () => loadIdentity(this.home, await this.askPassphrase(), { purpose: 'sign', config: this.config }))();
+    this.signingIdentity.catch(() => (this.signingIdentity = undefined));
+    return this.signingIdentity;
+  }
+
+  private async askPassphrase(): Promise<string> {
+    if (!this.options.passphrase) {
+      throw new ConfigError(ErrorCode.PassphraseRequired, 'the private key is needed but no passphrase source was given');
+    }
+    return this.options.passphrase();
   }
 
   /**
@@ -694,7 +712,7 @@ export class Agent {
       logger: this.logger,
       // A fresh CapAuth token per call (openpgp.js salts every signature, so no two are equal).
       authToken: async () => ({
-        token: await createCapauthToken(await this.unlock(), Math.floor(Date.now() / 1000)),
+        token: await createCapauthToken(await this.unlockForSigning(), Math.floor(Date.now() / 1000)),
         armoredPublicKey: this.publicKey.armored,
       }),
     };

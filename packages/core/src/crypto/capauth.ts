@@ -9,7 +9,7 @@ import * as openpgp from 'openpgp';
 import { ErrorCode, RejectionError } from '../errors.js';
 import { FINGERPRINT_PATTERN } from '../envelope/schema.js';
 import { openpgpConfig } from './config.js';
-import { type IdentityHandle, messageOf, readPublicKey } from './keys.js';
+import { messageOf, readPublicKey, type SigningIdentityHandle } from './keys.js';
 
 /** How far a token's time may be from the verifier's clock, either way. */
 export const CAPAUTH_WINDOW_SECONDS = 300;
@@ -30,7 +30,7 @@ export function capauthChallenge(fingerprint: string, unixSeconds: number): stri
 }
 
 /** Signs a token for `identity` at `unixSeconds`. */
-export async function createCapauthToken(identity: IdentityHandle, unixSeconds: number): Promise<string> {
+export async function createCapauthToken(identity: SigningIdentityHandle, unixSeconds: number): Promise<string> {
   const signature = await openpgp.sign({
     message: await openpgp.createMessage({ binary: new TextEncoder().encode(capauthChallenge(identity.fingerprint, unixSeconds)) }),
     signingKeys: identity.privateKey,

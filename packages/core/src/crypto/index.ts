@@ -7,10 +7,12 @@ export {
   type GeneratedIdentity,
   generateIdentity,
   type IdentityHandle,
+  type KeyPurpose,
   MAX_KEY_BYTES,
   MAX_USER_IDS,
   type PublicKeyHandle,
   readPublicKey,
+  type SigningIdentityHandle,
   unlockIdentity,
 } from './keys.js';
 export { type OpenedEnvelope, type OpenOptions, openEnvelope } from './open.js';

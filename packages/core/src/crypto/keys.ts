@@ -19,9 +19,23 @@ export interface PublicKeyHandle {
   readonly key: openpgp.PublicKey;
 }
 
-export interface IdentityHandle extends PublicKeyHandle {
-  /** Unlocked private key, held in memory only. */
+/**
+ * What an unlocked identity is for, which decides the key packets whose S2K runs: `sign`
+ * (seal, detached signatures, CapAuth tokens) decrypts only the signing key; `all` (also
+ * opening messages) decrypts the encryption subkey too. Each S2K costs ~20 ms by design.
+ */
+export type KeyPurpose = 'sign' | 'all';
+
+/** An identity that can sign: its signing key is unlocked; other secret subkeys may still be locked. */
+export interface SigningIdentityHandle extends PublicKeyHandle {
+  /** Private key with (at least) its signing key unlocked, held in memory only. */
   readonly privateKey: openpgp.PrivateKey;
+  readonly purpose: KeyPurpose;
+}
+
+/** An identity with every secret key unlocked: it signs and opens messages. */
+export interface IdentityHandle extends SigningIdentityHandle {
+  readonly purpose: 'all';
 }
 
 export interface GeneratedIdentity {
@@ -79,25 +93,62 @@ export async function readPublicKey(armored: string): Promise<PublicKeyHandle> {
   return toHandle(key as openpgp.PublicKey);
 }
 
-/** Reads the armored private key and unlocks it with the passphrase. */
-export async function unlockIdentity(armoredPrivateKey: string, passphrase: string): Promise<IdentityHandle> {
+/**
+ * Reads the armored private key and unlocks what `purpose` needs (default `all`). Every
+ * key packet that gets decrypted is checked against its public half, and the key passes
+ * the same validation (self-signatures, usable signing and encryption keys) either way.
+ */
+export async function unlockIdentity(armoredPrivateKey: string, passphrase: string, options?: { purpose?: 'all' }): Promise<IdentityHandle>;
+export async function unlockIdentity(armoredPrivateKey: string, passphrase: string, options: { purpose: 'sign' }): Promise<SigningIdentityHandle>;
+export async function unlockIdentity(
+  armoredPrivateKey: string,
+  passphrase: string,
+  options?: { purpose?: KeyPurpose },
+): Promise<SigningIdentityHandle>;
+export async function unlockIdentity(
+  armoredPrivateKey: string,
+  passphrase: string,
+  options: { purpose?: KeyPurpose } = {},
+): Promise<SigningIdentityHandle> {
+  const purpose = options.purpose ?? 'all';
   let locked: openpgp.PrivateKey;
   try {
     locked = await openpgp.readPrivateKey({ armoredKey: armoredPrivateKey, config: openpgpConfig });
   } catch (cause) {
     throw new KeyError(ErrorCode.KeyInvalid, `not a readable OpenPGP private key: ${messageOf(cause)}`, { cause });
   }
+  // Validated before any S2K runs: which key signs is read from verified binding signatures.
+  await validateKey(locked);
   let privateKey: openpgp.PrivateKey;
   try {
-    privateKey = locked.isDecrypted()
-      ? locked
-      : await openpgp.decryptKey({ privateKey: locked, passphrase, config: openpgpConfig });
+    privateKey = purpose === 'all' ? await unlockAll(locked, passphrase) : await unlockSigningKey(locked, passphrase);
   } catch (cause) {
     throw new KeyError(ErrorCode.PassphraseWrong, 'the passphrase does not unlock the private key', { cause });
   }
-  await validateKey(privateKey);
   const publicKey = privateKey.toPublic();
-  return { ...toHandle(publicKey), privateKey };
+  return { ...toHandle(publicKey), privateKey, purpose };
+}
+
+async function unlockAll(locked: openpgp.PrivateKey, passphrase: string): Promise<openpgp.PrivateKey> {
+  return locked.isDecrypted() ? locked : openpgp.decryptKey({ privateKey: locked, passphrase, config: openpgpConfig });
+}
+
+/**
+ * Decrypts only the packet of the current signing key (for our keys, the primary key),
+ * then checks that its secret parameters match the public ones, as decryptKey does.
+ */
+async function unlockSigningKey(locked: openpgp.PrivateKey, passphrase: string): Promise<openpgp.PrivateKey> {
+  const { keyPacket } = await locked.getSigningKey(undefined, new Date(), undefined, fullOpenpgpConfig);
+  if (keyPacket.isDecrypted()) return locked;
+  try {
+    await (keyPacket as openpgp.SecretKeyPacket | openpgp.SecretSubkeyPacket).decrypt(passphrase);
+    await (keyPacket as openpgp.SecretKeyPacket | openpgp.SecretSubkeyPacket).validate();
+    return locked;
+  } catch (cause) {
+    // As decryptKey does: no half-checked secret material left behind (missing from the typings).
+    (locked as openpgp.PrivateKey & { clearPrivateParams(): void }).clearPrivateParams();
+    throw cause;
+  }
 }
 
 async function validateKey(key: openpgp.Key): Promise<void> {

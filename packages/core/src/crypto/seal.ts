@@ -17,7 +17,7 @@ import {
 } from '../envelope/schema.js';
 import { armor } from './armor.js';
 import { openpgpConfig } from './config.js';
-import type { IdentityHandle, PublicKeyHandle } from './keys.js';
+import type { PublicKeyHandle, SigningIdentityHandle } from './keys.js';
 import { signDetached } from './signatures.js';
 
 export type SecurityMode = 'secured' | 'open';
@@ -40,7 +40,7 @@ export interface EnvelopeDraft {
 }
 
 export interface SealOptions {
-  sender: IdentityHandle & { name: string };
+  sender: SigningIdentityHandle & { name: string };
   recipient: PublicKeyHandle & { name: string };
   /** 'secured' (default) signs and encrypts; 'open' signs only and must be asked for. */
   mode?: SecurityMode;

@@ -3,10 +3,10 @@ import * as openpgp from 'openpgp';
 import { ErrorCode, RejectionError } from '../errors.js';
 import { armor, dearmor } from './armor.js';
 import { openpgpConfig } from './config.js';
-import type { IdentityHandle, PublicKeyHandle } from './keys.js';
+import type { PublicKeyHandle, SigningIdentityHandle } from './keys.js';
 import { messageOf } from './keys.js';
 
-export async function signDetached(bytes: Uint8Array, signer: IdentityHandle): Promise<string> {
+export async function signDetached(bytes: Uint8Array, signer: SigningIdentityHandle): Promise<string> {
   const signature = await openpgp.sign({
     message: await openpgp.createMessage({ binary: bytes }),
     signingKeys: signer.privateKey,

@@ -7,7 +7,7 @@ export { configSchema, DEFAULT_RETRY_SCHEDULE_SECONDS, MIN_MAX_ENVELOPE_BYTES, p
 export { readRegularFile, syncDirectory, writeFileAtomic, type WriteFileAtomicOptions } from './fs-atomic.js';
 export { type InitHomeOptions, type InitializedHome, initHome } from './home.js';
 export { type HomeLayout, homeLayout, resolveHome } from './layout.js';
-export { type LoadedIdentity, loadIdentity, readOwnPublicKey } from './identity.js';
+export { type LoadedIdentity, type LoadedSigningIdentity, type LoadIdentityOptions, loadIdentity, readOwnPublicKey } from './identity.js';
 export { Inbox, type InboxEntry } from './inbox.js';
 export { resolvePassphrase, type ResolvePassphraseOptions } from './passphrase.js';
 export {

@@ -77,6 +77,19 @@ describe('loadIdentity', () => {
     expect(identity.privateKey.isDecrypted()).toBe(true);
   });
 
+  test('`sign` unlocks only the signing key; a config already read is used instead of config.yml', async () => {
+    const config = { ...(await readConfig(home)), name: 'opus-as-opened' };
+    const identity = await loadIdentity(home, passphrase, { purpose: 'sign', config });
+    expect(identity.purpose).toBe('sign');
+    expect(identity.name).toBe('opus-as-opened');
+    expect(identity.privateKey.getKeys().map(({ keyPacket }) => keyPacket.isDecrypted())).toEqual([true, false]);
+    await expect(loadIdentity(home, 'wrong', { purpose: 'sign' })).rejects.toMatchObject({ code: ErrorCode.PassphraseWrong });
+    await expect(loadIdentity(home, passphrase, { config: { ...config, fingerprint: '0'.repeat(40) } })).rejects.toMatchObject({
+      code: ErrorCode.ConfigInvalid,
+      field: 'fingerprint',
+    });
+  });
+
   test('a wrong passphrase is E_PASSPHRASE_WRONG', async () => {
     await expect(loadIdentity(home, 'wrong')).rejects.toMatchObject({ code: ErrorCode.PassphraseWrong });
   });
