@@ -28,6 +28,10 @@ export interface CliContext {
 
 export function createContext(options: GlobalOptions): CliContext {
   let opened: Promise<Agent> | undefined;
+  // Asked once per process: send unlocks only the signing key and a later receive (acks,
+  // --wait) unlocks the rest; the user must not be prompted twice. The process holds the
+  // unlocked keys anyway, so keeping the passphrase beside them exposes nothing more.
+  let unlockPassphrase: Promise<string> | undefined;
   const context: CliContext = {
     json: options.json === true,
     out: process.stdout,
@@ -38,7 +42,11 @@ export function createContext(options: GlobalOptions): CliContext {
       opened ??= import('@skcomm/core/agent').then(({ Agent }) =>
         Agent.open({
           ...(options.home === undefined ? {} : { home: options.home }),
-          passphrase: () => context.passphrase('unlock'),
+          passphrase: () => {
+            unlockPassphrase ??= context.passphrase('unlock');
+            unlockPassphrase.catch(() => (unlockPassphrase = undefined));
+            return unlockPassphrase;
+          },
           resolveFrom: import.meta.url,
         }),
       );
