@@ -107,8 +107,8 @@ program
 
 const outbox = program.command('outbox').description('messages and file transfers waiting for an ack, retries and dead letters');
 outbox.command('list').description('every message held, with its delivery state, and pending file transfers').action(lazy(() => import('./commands/outbox-list.js')));
-outbox.command('show <id>').description('the route of one message: each transport\'s outcome, the ack').action(lazy(() => import('./commands/outbox-show.js')));
-outbox.command('retry [id]').description('send again now (a dead letter too); without ID every undelivered message').action(lazy(() => import('./commands/outbox-retry.js')));
+outbox.command('show <id>').description('the route of one message: each transport\'s outcome, the ack; or a file transfer (by its transfer or envelope id)').action(lazy(() => import('./commands/outbox-show.js')));
+outbox.command('retry [id]').description('send again now (a dead letter too) or resume a file transfer; without ID every undelivered message, then every due file transfer').action(lazy(() => import('./commands/outbox-retry.js')));
 outbox
   .command('purge [id]')
   .description('forget a message or a file transfer (by its transfer or envelope id); without ID every dead or expired message')

@@ -3,6 +3,7 @@
  * passphrase source and a lazily opened Agent (opened once, closed after the command).
  */
 import type { Agent } from '@skcomm/core/agent';
+import { bundledTransports } from './bundled-transports.js';
 
 export interface GlobalOptions {
   home?: string;
@@ -48,6 +49,7 @@ export function createContext(options: GlobalOptions): CliContext {
             return unlockPassphrase;
           },
           resolveFrom: import.meta.url,
+          bundledTransports,
         }),
       );
       return opened;

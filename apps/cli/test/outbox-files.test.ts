@@ -139,3 +139,62 @@ describe('pending file transfers in the outbox commands', () => {
     expect(await readdir(transfersDir())).toEqual([]);
   });
 });
+
+describe('outbox show and retry of a file transfer', () => {
+  it('show prints one by transfer or envelope id; retry resumes it now through the daemon path, or every due one after the messages', async () => {
+    const movie = await pendingTransfer('movie.mkv', 700_000, { code: 'E_TRANSPORT_UNAVAILABLE', message: 'no link to the peer' });
+
+    const shown = await skcomm(['outbox', 'show', movie.transferId], opus);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout.split('\n')).toEqual([
+      'file movie.mkv (683.6 KiB) to Lumina: queued, 2 round(s) without a hand-off',
+      `  transfer ${movie.transferId}, envelope ${movie.envelopeId}`,
+      `  path ${movie.path}`,
+      expect.stringMatching(/^ {2}started \d{4}-\d\d-\d\dT/),
+      expect.stringMatching(/^ {2}last error \S+: E_TRANSPORT_UNAVAILABLE: no link to the peer$/),
+      `  next attempt ${movie.nextAttemptAt} (skcomm daemon, or skcomm outbox retry ${movie.transferId} now)`,
+      '',
+    ]);
+    const json = await skcommJson(['outbox', 'show', movie.envelopeId], opus);
+    expect(json).toEqual({
+      ok: true,
+      file: expect.objectContaining({ transfer_id: movie.transferId, envelope_id: movie.envelopeId, name: 'movie.mkv', path: movie.path, peer: 'Lumina', size: 700_000, state: 'queued', rounds: 2, via: null }),
+    });
+    expect(JSON.stringify(json)).not.toContain(movie.key);
+
+    // Tried now although its next attempt is an hour away: the file transport cannot stream, so it is queued again.
+    const retried = await skcomm(['outbox', 'retry', movie.transferId], opus);
+    expect([retried.code, retried.stderr]).toEqual([0, '']);
+    expect(retried.stdout).toMatch(
+      new RegExp(`^${movie.transferId} file movie\\.mkv \\(683\\.6 KiB\\) to Lumina: queued, next attempt \\S+ \\(files over 262144 bytes stream through a transport with sendWithAttachment\\(\\)`),
+    );
+    expect((await skcommJson(['outbox', 'show', movie.transferId], opus)).file).toMatchObject({ rounds: 3, last_error: { code: 'E_NO_ROUTE' } });
+
+    // A daemon (any live process but this command) holds the transfer's lock: retry leaves it alone.
+    const lockPath = join(transfersDir(), `${movie.transferId}.lock`);
+    await writeFile(lockPath, `${process.pid}\n`);
+    const busy = await skcomm(['outbox', 'retry', movie.envelopeId], opus);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toBe(
+      `skcomm: the transfer of ${movie.path} is being sent by another process (skcomm daemon or send --file); skcomm outbox show ${movie.transferId} follows it (E_ALREADY_EXISTS)\n`,
+    );
+    await rm(lockPath);
+
+    // Without an ID: only the due ones (no round yet, or past their next attempt), as the daemon takes them.
+    const fresh = await pendingTransfer('fresh.iso', 500_000);
+    const gone = await pendingTransfer('gone.iso', 500_000);
+    await rm(gone.path);
+    const all = await skcommJson(['outbox', 'retry'], opus);
+    expect(all.retried).toEqual([]);
+    expect(Object.fromEntries(all.files.map((file: { name: string; state: string }) => [file.name, file.state]))).toEqual({ 'fresh.iso': 'queued', 'gone.iso': 'dropped' });
+    expect(all.files.find((file: { name: string }) => file.name === 'gone.iso')).toMatchObject({ transfer_id: gone.transferId, reason: `${gone.path} is gone`, attempts: [] });
+    expect((await skcommJson(['outbox', 'list'], opus)).files.map((file: { transfer_id: string }) => file.transfer_id).sort()).toEqual([movie.transferId, fresh.transferId].sort());
+
+    for (const command of ['show', 'retry']) {
+      expect(await skcomm(['outbox', command, 'no-such-id'], opus)).toEqual({ code: 1, stdout: '', stderr: 'skcomm: no envelope no-such-id in the outbox (E_NOT_FOUND)\n' });
+    }
+    expect((await skcomm(['outbox', 'show', '--help'], opus)).stdout).toMatch(/or a file transfer\s+\(by its transfer or envelope id\)/);
+    expect((await skcomm(['outbox', 'retry', '--help'], opus)).stdout).toMatch(/then every\s+due\s+file\s+transfer/);
+    await skcommJson(['outbox', 'purge', '--files'], opus);
+  });
+});

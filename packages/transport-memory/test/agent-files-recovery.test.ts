@@ -155,14 +155,19 @@ describe('the daemon resumes pending file transfers', () => {
     await writeFile(stateFile(alice, transferId), JSON.stringify({ ...state, next_attempt_at: new Date(Date.now() + 3_600_000).toISOString() }));
 
     const reborn = await restart(alice, network);
-    expect(await reborn.agent.resumeFileTransfers()).toEqual({ attempted: 0, handedOff: 0, dropped: [] });
+    expect(await reborn.agent.resumeFileTransfers()).toEqual({ attempted: 0, handedOff: 0, dropped: [], transfers: [] });
     expect(network.pendingCount(bob.test.identity.fingerprint)).toBe(0);
 
     await writeFile(stateFile(reborn, transferId), JSON.stringify({ ...state, next_attempt_at: new Date(Date.now() - 1000).toISOString() }));
-    expect(await reborn.agent.resumeFileTransfers()).toEqual({ attempted: 1, handedOff: 1, dropped: [] });
+    expect(await reborn.agent.resumeFileTransfers()).toEqual({
+      attempted: 1,
+      handedOff: 1,
+      dropped: [],
+      transfers: [expect.objectContaining({ transfer_id: transferId, envelope_id: cut.envelope_id, state: 'handed-off', transport: 'memory' })],
+    });
     expect(await reborn.agent.fileTransfers()).toMatchObject([{ transfer_id: transferId, state: 'handed-off', via: 'memory', next_attempt_at: null, last_error: null }]);
     // Handed off: the receiver holds it all; another pass sends nothing.
-    expect(await reborn.agent.resumeFileTransfers()).toEqual({ attempted: 0, handedOff: 0, dropped: [] });
+    expect(await reborn.agent.resumeFileTransfers()).toEqual({ attempted: 0, handedOff: 0, dropped: [], transfers: [] });
 
     expect((await bob.agent.receive()).messages).toHaveLength(1);
     await reborn.agent.receive();
@@ -200,6 +205,53 @@ describe('the daemon resumes pending file transfers', () => {
     expect(await alice.agent.forgetFileTransfer(first.file.transfer_id!)).toBe(true);
     expect(await alice.agent.forgetFileTransfer(second.envelope_id)).toBe(true);
     expect(await alice.agent.forgetFileTransfer(second.envelope_id)).toBe(false);
+    expect(await readdir(join(alice.test.home, 'queue', 'files'))).toEqual([]);
+  });
+});
+
+describe('outbox show and retry of a file transfer', () => {
+  it('retryFileTransfer resumes one now, whatever its next attempt, with progress; then only waits for the ack', async () => {
+    const { network, alice, bob } = await setUp();
+    const file = await writeRandomFile('report.bin', 1_500_000);
+    const cut = await cutTransfer(network, alice, file.path);
+    network.faults.set({ down: false });
+    const transferId = cut.file.transfer_id!;
+    const state = JSON.parse(await readFile(stateFile(alice, transferId), 'utf8'));
+    await writeFile(stateFile(alice, transferId), JSON.stringify({ ...state, next_attempt_at: new Date(Date.now() + 3_600_000).toISOString() }));
+    expect(await alice.agent.fileTransfer(cut.envelope_id)).toMatchObject({ transfer_id: transferId, name: 'report.bin', state: 'queued', rounds: 1 });
+
+    const progress: Array<{ transfer: { transfer_id: string; name: string }; phase: string; done: number; total: number }> = [];
+    const retried = await alice.agent.retryFileTransfer(cut.envelope_id, { onProgress: (transfer, phase, done, total) => void progress.push({ transfer, phase, done, total }) });
+    expect(retried).toMatchObject({ transfer_id: transferId, envelope_id: cut.envelope_id, name: 'report.bin', peer: 'bob', size: file.bytes.length, state: 'handed-off', transport: 'memory' });
+    expect(retried!.attempts).toEqual([expect.objectContaining({ transport: 'memory', outcome: 'handed-off' })]);
+    expect(progress.at(-1)).toEqual({ transfer: { transfer_id: transferId, name: 'report.bin' }, phase: 'sending', done: file.bytes.length, total: file.bytes.length });
+    expect(progress.every((entry) => entry.done <= entry.total)).toBe(true);
+    expect(await alice.agent.fileTransfer(transferId)).toMatchObject({ state: 'handed-off', via: 'memory', next_attempt_at: null, last_error: null });
+
+    // Handed off: a retry sends nothing and says it waits for the ack.
+    const again = await alice.agent.retryFileTransfer(transferId);
+    expect(again).toMatchObject({ state: 'handed-off', transport: 'memory', attempts: [], reason: expect.stringMatching(/waiting for its ack/) });
+    expect((await bob.agent.receive()).messages).toHaveLength(1);
+    await alice.agent.receive();
+    expect(await alice.agent.fileTransfer(transferId)).toBeUndefined();
+    expect(await alice.agent.retryFileTransfer(transferId)).toBeUndefined();
+  });
+
+  it('retryFileTransfer leaves a transfer another process is sending alone, and drops one whose file is gone', async () => {
+    const { network, alice } = await setUp();
+    const file = await writeRandomFile('busy.bin', 1_100_000);
+    const cut = await cutTransfer(network, alice, file.path);
+    network.faults.set({ down: false });
+    const transferId = cut.file.transfer_id!;
+    const lockPath = join(alice.test.home, 'queue', 'files', `${transferId}.lock`);
+    // The parent process is alive and is not us: its lock holds.
+    await writeFile(lockPath, `${process.ppid}\n`);
+    await expect(alice.agent.retryFileTransfer(transferId)).rejects.toMatchObject({ code: 'E_ALREADY_EXISTS', message: expect.stringMatching(/busy\.bin is being sent by another process/) });
+    expect(await alice.agent.fileTransfer(transferId)).toMatchObject({ state: 'queued', rounds: 1 });
+
+    await rm(lockPath);
+    await rm(file.path);
+    expect(await alice.agent.retryFileTransfer(transferId)).toMatchObject({ state: 'dropped', attempts: [], reason: `${file.path} is gone` });
     expect(await readdir(join(alice.test.home, 'queue', 'files'))).toEqual([]);
   });
 });

@@ -18,6 +18,7 @@ import { initHome } from '@skcomm/core/store';
 import { startRelay } from '@skcomm/relay';
 import type { CliContext } from '../context.js';
 import { describeAttempts } from '../report.js';
+import { bundledTransports } from '../bundled-transports.js';
 
 /** Bound on every wait below (arrival, ack, connection); generous for a loaded machine. */
 const WAIT_MS = 20_000;
@@ -137,7 +138,7 @@ async function createAgent(workspace: string, name: string): Promise<Agent> {
   const home = join(workspace, name.toLowerCase());
   const passphrase = randomBytes(18).toString('base64url');
   await initHome(home, { name, email: `${name.toLowerCase()}@demo.skcomm.invalid`, passphrase });
-  return Agent.open({ home, passphrase: async () => passphrase, resolveFrom: import.meta.url });
+  return Agent.open({ home, passphrase: async () => passphrase, resolveFrom: import.meta.url, bundledTransports });
 }
 
 /** Receives until the envelope is in the agent's inbox (a relay pushes it a moment after the hop ack), then marks it read. */

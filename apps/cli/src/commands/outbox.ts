@@ -1,11 +1,11 @@
 /**
  * `skcomm outbox list | show ID | retry [ID] | purge [ID] [--files]`: what is waiting, and
  * why. Streamed file transfers are not outbox messages but wait for an ack the same way:
- * `list` shows them too, and `purge` forgets them.
+ * every subcommand takes them too, by transfer id or by the file's envelope id.
  */
-import type { OutboxEntry, PendingFileTransfer, SendReport } from '@skcomm/core/agent';
+import type { Agent, FileRetryReport, OutboxEntry, SendReport } from '@skcomm/core/agent';
 import type { CliContext } from '../context.js';
-import { formatBytes } from '../file-display.js';
+import { describeFileRetry, explainFileTransfer, fileProgress, fileTable } from './outbox-files.js';
 import { table } from '../table.js';
 
 export async function list(context: CliContext): Promise<void> {
@@ -35,38 +35,55 @@ export async function list(context: CliContext): Promise<void> {
   });
 }
 
-/** Queued transfers say when they are tried next and what failed last; handed-off ones wait for the ack. */
-function fileTable(files: readonly PendingFileTransfer[]): string {
-  return table(
-    ['TRANSFER', 'FILE', 'TO', 'SIZE', 'STATE', 'NEXT ATTEMPT / LAST ERROR'],
-    files.map((file) => [
-      file.transfer_id,
-      file.name,
-      file.peer,
-      formatBytes(file.size),
-      file.state,
-      file.state === 'handed-off'
-        ? `waiting for the ack (via ${file.via ?? '?'})`
-        : `${file.next_attempt_at ?? 'now'}${file.last_error ? ` after ${file.last_error.code}: ${file.last_error.message}` : ''}`,
-    ]),
-  );
+/** A message by envelope id, else a file transfer by transfer or envelope id. */
+export async function show(context: CliContext, id: string): Promise<void> {
+  const agent = await context.agent();
+  const entry = (await agent.outbox()).get(id);
+  if (entry !== undefined) return context.print({ ok: true, message: toJson(entry) }, () => explain(entry));
+  const file = await agent.fileTransfer(id);
+  if (file === undefined) throw Object.assign(new Error(`no envelope ${id} in the outbox`), { code: 'E_NOT_FOUND' });
+  context.print({ ok: true, file }, () => explainFileTransfer(file));
 }
 
-export async function show(context: CliContext, envelopeId: string): Promise<void> {
-  const entry = (await (await context.agent()).outbox()).get(envelopeId);
-  if (entry === undefined) throw Object.assign(new Error(`no envelope ${envelopeId} in the outbox`), { code: 'E_NOT_FOUND' });
-  context.print({ ok: true, message: toJson(entry) }, () => explain(entry));
-}
-
-export async function retry(context: CliContext, envelopeId: string | undefined): Promise<void> {
+/**
+ * With an ID: that message, or that file transfer resumed now (whatever its next attempt).
+ * Without: every undelivered message, then every file transfer that is due, as the
+ * daemon's pass takes them (one another process is sending is left to it).
+ */
+export async function retry(context: CliContext, id: string | undefined): Promise<void> {
   const agent = await context.agent();
   const outbox = await agent.outbox();
-  const ids = envelopeId !== undefined ? [envelopeId] : outbox.list().filter((entry) => entry.state !== 'delivered' && entry.state !== 'read').map((entry) => entry.envelopeId);
   const reports: SendReport[] = [];
-  for (const id of ids) reports.push(await agent.retryNow(id));
-  context.print({ ok: true, retried: reports }, () =>
-    reports.length === 0 ? 'Nothing to retry.' : reports.map((report) => `${report.envelope_id}: ${report.state}${report.reason ? ` (${report.reason})` : ''}`).join('\n'),
+  const files: FileRetryReport[] = [];
+  if (id !== undefined) {
+    const file = outbox.get(id) === undefined ? await retryFile(context, agent, id) : undefined;
+    // Neither a transfer nor a message: retryNow says so in its own words.
+    if (file === undefined) reports.push(await agent.retryNow(id));
+    else files.push(file);
+  } else {
+    const undelivered = outbox.list().filter((entry) => entry.state !== 'delivered' && entry.state !== 'read');
+    for (const entry of undelivered) reports.push(await agent.retryNow(entry.envelopeId));
+    const progress = fileProgress(context);
+    try {
+      files.push(...(await agent.resumeFileTransfers(undefined, progress.onProgress ? { onProgress: progress.onProgress } : {})).transfers);
+    } finally {
+      progress.finish();
+    }
+  }
+  context.print({ ok: true, retried: reports, files }, () =>
+    reports.length === 0 && files.length === 0
+      ? 'Nothing to retry.'
+      : [...reports.map((report) => `${report.envelope_id}: ${report.state}${report.reason ? ` (${report.reason})` : ''}`), ...files.map(describeFileRetry)].join('\n'),
   );
+}
+
+async function retryFile(context: CliContext, agent: Agent, id: string): Promise<FileRetryReport | undefined> {
+  const progress = fileProgress(context);
+  try {
+    return await agent.retryFileTransfer(id, progress.onProgress ? { onProgress: progress.onProgress } : {});
+  } finally {
+    progress.finish();
+  }
 }
 
 /**

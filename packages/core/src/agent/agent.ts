@@ -25,11 +25,12 @@ import {
   signedDocumentSha256,
 } from '../crypto/index.js';
 import type { ReceiveOutcome, ReceivePipeline } from '../receive/index.js';
-import { createRouter, loadTransport, planRoute, TransportCooldown, type TransportHealthRecord } from '../router/index.js';
+import { createRouter, loadTransport, type LoadTransportOptions, planRoute, TransportCooldown, type TransportHealthRecord } from '../router/index.js';
 import type { DeliveryReport, RouteMode } from '../router/types.js';
 import {
   createFileLogger,
   type DeliveryState,
+  type FileLogger,
   homeLayout,
   Inbox,
   isTerminalState,
@@ -58,11 +59,15 @@ import {
   type FileResumeSummary,
   type FileSendContext,
   type FileSendReport,
+  findFileTransfer,
   forgetFileTransfer,
+  type FileRetryReport,
   listFileTransfers,
   type PendingFileTransfer,
   receivedFilesDir,
   resumeFileTransfers,
+  type ResumeFileTransfersOptions,
+  retryFileTransfer,
   type SendFileOptions,
   sendFile,
 } from './files.js';
@@ -76,6 +81,8 @@ export interface AgentOpenOptions {
   passphrase?: () => Promise<string>;
   /** Where transport packages are resolved from (the host app's `import.meta.url`). */
   resolveFrom?: string;
+  /** Transport packages bundled into the host, by package name (see LoadTransportOptions.bundled). */
+  bundledTransports?: LoadTransportOptions['bundled'];
   logger?: Logger;
   /** Clock of the receive pipeline's time window, for tests. */
   now?: () => Date;
@@ -117,6 +124,8 @@ export class Agent {
     readonly publicKey: PublicKeyHandle,
     private readonly options: AgentOpenOptions,
     private readonly logger: Logger,
+    /** The log file this agent opened itself; a logger passed in belongs to the caller. */
+    private readonly ownLogger?: FileLogger,
   ) {
     this.peers = new PeerStore(layout.peersDir);
     this.transportConfigs = new TransportConfigStore(layout.transportsDir);
@@ -133,8 +142,9 @@ export class Agent {
     const layout = homeLayout(home);
     const config = await readConfig(home);
     const publicKey = await readOwnPublicKey(home);
-    const logger = options.logger ?? createFileLogger(layout.transportLogFile);
-    return new Agent(home, layout, config, publicKey, options, logger);
+    if (options.logger !== undefined) return new Agent(home, layout, config, publicKey, options, options.logger);
+    const logger = createFileLogger(layout.transportLogFile);
+    return new Agent(home, layout, config, publicKey, options, logger, logger);
   }
 
   get name(): string {
@@ -217,8 +227,21 @@ export class Agent {
    * One pass over pending streamed transfers (the daemon runs it): each queued one that is
    * due resumes, on the outbox's retry schedule; one whose file changed or vanished is dropped.
    */
-  async resumeFileTransfers(signal?: AbortSignal): Promise<FileResumeSummary> {
-    return resumeFileTransfers(this.fileContext(), signal);
+  async resumeFileTransfers(signal?: AbortSignal, options: Omit<ResumeFileTransfersOptions, 'signal'> = {}): Promise<FileResumeSummary> {
+    return resumeFileTransfers(this.fileContext(), { ...options, ...(signal ? { signal } : {}) });
+  }
+
+  /**
+   * `outbox retry ID`: resumes one pending streamed transfer (by transfer or envelope id)
+   * now, whatever its next attempt, through the daemon's path; undefined when none matches.
+   */
+  async retryFileTransfer(id: string, options: ResumeFileTransfersOptions = {}): Promise<FileRetryReport | undefined> {
+    return retryFileTransfer(this.fileContext(), id, options);
+  }
+
+  /** One pending streamed transfer by transfer or envelope id (`outbox show`); undefined when none matches. */
+  async fileTransfer(id: string): Promise<PendingFileTransfer | undefined> {
+    return findFileTransfer(this.layout, this.peers, id);
   }
 
   /** Streamed transfers not yet acked: queued for a resume, or handed off and waiting for the ack. */
@@ -437,6 +460,8 @@ export class Agent {
     this.outboxStore = undefined;
     // The pipeline keeps its replay store; this only lets go of its file until the next receive.
     await this.replay?.close();
+    // Lets go of the log file's descriptor; a later line (the agent stays usable) reopens it.
+    this.ownLogger?.close();
   }
 
   /** One routing round for a pending message, recorded in the outbox. Never two at once per message. */
@@ -718,8 +743,12 @@ export class Agent {
     };
   }
 
-  private loaderOptions() {
-    return { pluginDirs: [this.layout.pluginsDir], ...(this.options.resolveFrom ? { resolveFrom: this.options.resolveFrom } : {}) };
+  private loaderOptions(): LoadTransportOptions {
+    return {
+      pluginDirs: [this.layout.pluginsDir],
+      ...(this.options.resolveFrom ? { resolveFrom: this.options.resolveFrom } : {}),
+      ...(this.options.bundledTransports ? { bundled: this.options.bundledTransports } : {}),
+    };
   }
 }
 

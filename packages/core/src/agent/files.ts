@@ -9,8 +9,9 @@
  * ciphertext and the transport reads only what it lacks. The same send run again resumes
  * it at once; `skcomm daemon` resumes it on the outbox's retry schedule
  * (resumeFileTransfers; the next attempt is persisted beside the record, see
- * transfer-state.ts). The record goes once the receiver's signed ack arrives, when every
- * transport refused the file for good, or when the file changed or vanished.
+ * transfer-state.ts), and `skcomm outbox retry` now (retryFileTransfer). The record
+ * goes once the receiver's signed ack arrives, when every transport refused the file for
+ * good, or when the file changed or vanished.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
@@ -353,6 +354,38 @@ export interface FileResumeSummary {
   attempted: number;
   handedOff: number;
   dropped: DroppedFileTransfer[];
+  /** What became of each transfer tried, in order. */
+  transfers: FileRetryReport[];
+}
+
+/** What one resume round of a pending transfer came to (`skcomm outbox retry`); never the key. */
+export interface FileRetryReport {
+  transfer_id: string;
+  envelope_id: string | null;
+  name: string;
+  path: string;
+  /** The peer's name, or its fingerprint when it is no longer a peer. */
+  peer: string;
+  size: number;
+  /**
+   * `handed-off`: the receiver holds it all, waiting for the ack; `queued`: kept, tried
+   * again at `next_attempt_at`; `dropped`: given up and forgotten (`reason` says why).
+   */
+  state: 'handed-off' | 'queued' | 'dropped';
+  /** The transport that took it. */
+  transport?: string;
+  /** This round's attempts; empty when nothing was sent. */
+  attempts: AttemptReport[];
+  reason?: string;
+  next_attempt_at?: string;
+}
+
+/** Progress of a resumed transfer: plaintext bytes the receiver holds durably. */
+export type FileTransferProgress = (transfer: { transfer_id: string; name: string }, phase: FileSendPhase, done: number, total: number) => void;
+
+export interface ResumeFileTransfersOptions {
+  signal?: AbortSignal;
+  onProgress?: FileTransferProgress;
 }
 
 /**
@@ -362,10 +395,11 @@ export interface FileResumeSummary {
  * whose file changed or vanished, or whose peer is gone, is dropped with a warning.
  * Handed-off ones only wait for their ack: a resend could not make a lost ack come back.
  */
-export async function resumeFileTransfers(context: FileSendContext, signal?: AbortSignal): Promise<FileResumeSummary> {
+export async function resumeFileTransfers(context: FileSendContext, options: ResumeFileTransfersOptions = {}): Promise<FileResumeSummary> {
+  const { signal } = options;
   const store = new OutgoingTransferStore(outgoingTransfersDir(context.layout));
   await dropExpiredRecords(store, context.logger);
-  const summary: FileResumeSummary = { attempted: 0, handedOff: 0, dropped: [] };
+  const summary: FileResumeSummary = { attempted: 0, handedOff: 0, dropped: [], transfers: [] };
   for (const listed of await store.list()) {
     if (signal?.aborted) break;
     const state = await readTransferState(store.directory, listed.transfer_id);
@@ -379,9 +413,10 @@ export async function resumeFileTransfers(context: FileSendContext, signal?: Abo
       const record = await store.get(listed.transfer_id).catch(() => undefined);
       if (record === undefined) continue;
       summary.attempted++;
-      const outcome = await resumeOne(context, store, record, state, signal);
-      if (outcome.kind === 'handed-off') summary.handedOff++;
-      if (outcome.kind === 'dropped') summary.dropped.push(outcome.drop);
+      const report = await resumeOne(context, store, record, state, options);
+      summary.transfers.push(report);
+      if (report.state === 'handed-off') summary.handedOff++;
+      if (report.state === 'dropped') summary.dropped.push(droppedOf(report));
     } finally {
       await lock.release();
     }
@@ -389,22 +424,64 @@ export async function resumeFileTransfers(context: FileSendContext, signal?: Abo
   return summary;
 }
 
-type ResumeOutcome = { kind: 'handed-off' } | { kind: 'queued' } | { kind: 'dropped'; drop: DroppedFileTransfer };
+/**
+ * `skcomm outbox retry ID`: the pending transfer with this transfer or envelope id, tried
+ * now whatever its next attempt, through the daemon's path (resumeOne). Undefined when
+ * none matches. E_ALREADY_EXISTS while another process (a daemon, a send --file) sends it.
+ * A handed-off transfer is not sent again: a resend could not bring a lost ack back.
+ */
+export async function retryFileTransfer(context: FileSendContext, id: string, options: ResumeFileTransfersOptions = {}): Promise<FileRetryReport | undefined> {
+  const store = new OutgoingTransferStore(outgoingTransfersDir(context.layout));
+  const listed = (await store.list()).find((record) => record.transfer_id === id || envelopeIdOf(record) === id);
+  if (listed === undefined) return undefined;
+  const lock = await lockTransfer(store.directory, listed.transfer_id);
+  if (lock === undefined) {
+    throw new StorageError(ErrorCode.AlreadyExists, `the transfer of ${listed.path} is being sent by another process (skcomm daemon or send --file); skcomm outbox show ${listed.transfer_id} follows it`);
+  }
+  try {
+    // Acked or purged since the listing?
+    const record = await store.get(listed.transfer_id).catch(() => undefined);
+    if (record === undefined) return undefined;
+    const peer = (await context.peers.findByFingerprint(record.peer))?.record.name ?? record.peer;
+    if (hasExpired(record)) {
+      await removeTransfer(store, record.transfer_id);
+      context.logger.info('expired file transfer forgotten', { transfer_id: record.transfer_id });
+      return { ...transferIdentity(record, peer), state: 'dropped', attempts: [], reason: 'its envelope outlived its ttl: the receiver would refuse it; send the file again' };
+    }
+    const state = await readTransferState(store.directory, record.transfer_id);
+    if (state?.state === 'handed-off') {
+      return {
+        ...transferIdentity(record, peer),
+        state: 'handed-off',
+        ...(state.via === null ? {} : { transport: state.via }),
+        attempts: [],
+        reason: `already handed off: ${peer} holds all of it; waiting for its ack (sending again cannot bring a lost ack back)`,
+      };
+    }
+    return await resumeOne(context, store, record, state, options);
+  } finally {
+    await lock.release();
+  }
+}
 
+/**
+ * One round of a recorded transfer, the caller holding its lock: dropped when its peer is
+ * gone or its file changed or vanished, queued again when no transport can stream it now.
+ */
 async function resumeOne(
   context: FileSendContext,
   store: OutgoingTransferStore,
   record: OutgoingTransferRecord,
   state: TransferState | undefined,
-  signal: AbortSignal | undefined,
-): Promise<ResumeOutcome> {
+  options: ResumeFileTransfersOptions,
+): Promise<FileRetryReport> {
   const pinned = await context.peers.findByFingerprint(record.peer);
   const peerName = pinned?.record.name ?? record.peer;
-  const drop = async (reason: string): Promise<ResumeOutcome> => {
+  const identity = transferIdentity(record, peerName);
+  const drop = async (reason: string): Promise<FileRetryReport> => {
     await removeTransfer(store, record.transfer_id);
-    const dropped = { transfer_id: record.transfer_id, name: record.manifest.name, path: record.path, peer: peerName, reason };
-    context.logger.warn('file transfer dropped', { ...dropped });
-    return { kind: 'dropped', drop: dropped };
+    context.logger.warn('file transfer dropped', { transfer_id: record.transfer_id, name: record.manifest.name, path: record.path, peer: peerName, reason });
+    return { ...identity, state: 'dropped', attempts: [], reason };
   };
   if (pinned === undefined || pinned.record.revoked) return drop(`peer ${peerName} was removed or revoked`);
   let outgoing: OutgoingFile;
@@ -422,16 +499,34 @@ async function resumeOne(
     } catch (error) {
       // No transport can stream it now; the configuration may change: try again later.
       if (!SkcommError.is(error)) throw error;
-      await queueAgain(context, store, record.transfer_id, state, { code: error.code, message: error.message });
-      return { kind: 'queued' };
+      const nextAttemptAt = await queueAgain(context, store, record.transfer_id, state, { code: error.code, message: error.message });
+      return { ...identity, state: 'queued', attempts: [], reason: error.message, next_attempt_at: nextAttemptAt };
     }
     context.logger.info('file transfer resumed', { transfer_id: record.transfer_id, path: record.path, peer: peerName, size: record.size });
-    const round = await runTransfer(context, store, record, progressReporting(outgoing, {}), candidates, pinned.record, signal);
-    if (round.handedOffVia !== undefined) return { kind: 'handed-off' };
-    return round.kept ? { kind: 'queued' } : { kind: 'dropped', drop: { transfer_id: record.transfer_id, name: record.manifest.name, path: record.path, peer: peerName, reason: 'every transport that streams files refused it for good' } };
+    const { onProgress } = options;
+    const sendOptions: SendFileOptions = onProgress === undefined ? {} : { onProgress: (phase, done, total) => onProgress({ transfer_id: record.transfer_id, name: record.manifest.name }, phase, done, total) };
+    const round = await runTransfer(context, store, record, progressReporting(outgoing, sendOptions), candidates, pinned.record, options.signal);
+    const { attempts } = round;
+    if (round.handedOffVia !== undefined) return { ...identity, state: 'handed-off', transport: round.handedOffVia, attempts };
+    if (!round.kept) return { ...identity, state: 'dropped', attempts, reason: 'every transport that streams files refused it for good' };
+    return {
+      ...identity,
+      state: 'queued',
+      attempts,
+      reason: 'every transport that streams files failed for now; skcomm daemon resumes it on the retry schedule',
+      ...(round.nextAttemptAt === undefined ? {} : { next_attempt_at: round.nextAttemptAt }),
+    };
   } finally {
     await outgoing.close();
   }
+}
+
+function transferIdentity(record: OutgoingTransferRecord, peer: string): Pick<FileRetryReport, 'transfer_id' | 'envelope_id' | 'name' | 'path' | 'peer' | 'size'> {
+  return { transfer_id: record.transfer_id, envelope_id: envelopeIdOf(record) ?? null, name: record.manifest.name, path: record.path, peer, size: record.size };
+}
+
+function droppedOf(report: FileRetryReport): DroppedFileTransfer {
+  return { transfer_id: report.transfer_id, name: report.name, path: report.path, peer: report.peer, reason: report.reason ?? 'dropped' };
 }
 
 /** A streamed transfer not yet acked, as `skcomm outbox list` shows it (never the key). */
@@ -451,6 +546,11 @@ export interface PendingFileTransfer {
   last_error: TransferState['last_error'];
   via: string | null;
   created_at: string;
+}
+
+/** One pending transfer by transfer id or envelope id, as `skcomm outbox show` prints it; undefined when none matches. */
+export async function findFileTransfer(layout: HomeLayout, peers: PeerStore, id: string): Promise<PendingFileTransfer | undefined> {
+  return (await listFileTransfers(layout, peers)).find((transfer) => transfer.transfer_id === id || transfer.envelope_id === id);
 }
 
 export async function listFileTransfers(layout: HomeLayout, peers: PeerStore): Promise<PendingFileTransfer[]> {
@@ -597,17 +697,20 @@ async function resolvePeer(peers: PeerStore, peerName: string): Promise<PeerReco
 /** Records whose envelope has outlived its ttl can never be accepted: they go. */
 async function dropExpiredRecords(store: OutgoingTransferStore, logger: Logger): Promise<void> {
   for (const record of await store.list()) {
-    let expired: boolean;
-    try {
-      const envelope = parseEnvelope(Buffer.from(record.envelope, 'base64'));
-      expired = Date.now() > Date.parse(envelope.timestamp) + envelope.routing.ttl_seconds * 1000;
-    } catch {
-      expired = true;
-    }
-    if (expired) {
+    if (hasExpired(record)) {
       await removeTransfer(store, record.transfer_id);
       logger.info('expired file transfer forgotten', { transfer_id: record.transfer_id });
     }
+  }
+}
+
+/** Its envelope has outlived its ttl (or cannot be read): no receiver would accept it. */
+function hasExpired(record: OutgoingTransferRecord): boolean {
+  try {
+    const envelope = parseEnvelope(Buffer.from(record.envelope, 'base64'));
+    return Date.now() > Date.parse(envelope.timestamp) + envelope.routing.ttl_seconds * 1000;
+  } catch {
+    return true;
   }
 }
 

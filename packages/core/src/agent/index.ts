@@ -6,11 +6,14 @@ export {
   type DroppedFileTransfer,
   FILE_RETRIES_WITHOUT_PROGRESS,
   type FileResumeSummary,
+  type FileRetryReport,
   type FileSendPhase,
+  type FileTransferProgress,
   type FileSendReport,
   type PendingFileTransfer,
   outgoingTransfersDir,
   receivedFilesDir,
+  type ResumeFileTransfersOptions,
   type SendFileOptions,
 } from './files.js';
 export {

@@ -6,7 +6,8 @@
  * Where a package is looked for, first match wins:
  *   1. each plugin dir (e.g. ~/.skcomm/plugins): a folder named like the transport, or
  *      whose package.json name is one of the candidate package names;
- *   2. node_modules as seen from `resolveFrom` (the host application).
+ *   2. a module the host bundled into itself (`bundled`, keyed by package name);
+ *   3. node_modules as seen from `resolveFrom` (the host application).
  * Candidate names: `config.package` when given; otherwise `@skcomm/transport-<name>`,
  * then `skcomm-transport-<name>` (the third-party convention). A `package` that is an
  * absolute path names a package folder directly (a plugin under development).
@@ -39,6 +40,12 @@ export interface LoadTransportOptions {
   pluginDirs?: readonly string[];
   /** Where packages are resolved from: the host app's file, directory or `import.meta.url`. Default: the working directory. */
   resolveFrom?: string | URL;
+  /**
+   * Transport packages compiled into the host, by package name: each imports the bundled
+   * module. One stands in only for the node_modules copy; an absolute `package` path or a
+   * plugin dir still wins, so a user can override a bundled transport without rebuilding.
+   */
+  bundled?: Readonly<Record<string, () => Promise<unknown>>>;
 }
 
 /** npm's rules, which also keep `..`, slashes and absolute paths out of the lookup. */
@@ -46,8 +53,9 @@ const PACKAGE_NAME_PATTERN = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]
 
 interface LocatedPackage {
   packageName: string;
-  folder: PackageFolder;
-  origin: 'path' | 'plugin dir' | 'installed';
+  origin: 'path' | 'plugin dir' | 'bundled' | 'installed';
+  /** Imports the package's root module. */
+  importModule: () => Promise<unknown>;
 }
 
 export async function loadTransport(
@@ -112,23 +120,28 @@ function locatePackage(config: TransportLoadConfig, candidates: readonly string[
   try {
     if (config.package !== undefined && isAbsolute(config.package)) {
       const folder = readPackageFolder(config.package);
-      if (folder !== undefined) return { packageName: folder.name ?? config.package, folder, origin: 'path' };
+      if (folder !== undefined) return fromFolder(folder.name ?? config.package, folder, 'path');
       throw transportError(config.name, ErrorCode.TransportLoad, `${config.package} holds no package.json`);
     }
     for (const pluginDir of options.pluginDirs ?? []) {
       for (const folder of listPluginFolders(pluginDir)) {
         if (folder.name !== undefined && candidates.includes(folder.name)) {
-          return { packageName: folder.name, folder, origin: 'plugin dir' };
+          return fromFolder(folder.name, folder, 'plugin dir');
         }
         // A folder named after the transport counts unless another package was named explicitly.
         if (usesDefaultPackage(config) && basename(folder.directory) === config.name) {
-          return { packageName: folder.name ?? folder.directory, folder, origin: 'plugin dir' };
+          return fromFolder(folder.name ?? folder.directory, folder, 'plugin dir');
         }
       }
     }
+    const bundled = options.bundled ?? {};
+    for (const packageName of candidates) {
+      const importModule = Object.hasOwn(bundled, packageName) ? bundled[packageName] : undefined;
+      if (importModule !== undefined) return { packageName, origin: 'bundled', importModule };
+    }
     for (const packageName of candidates) {
       const folder = findInstalledPackage(packageName, resolveFrom);
-      if (folder !== undefined) return { packageName, folder, origin: 'installed' };
+      if (folder !== undefined) return fromFolder(packageName, folder, 'installed');
     }
   } catch (error) {
     if (SkcommError.is(error)) throw error;
@@ -142,9 +155,16 @@ function locatePackage(config: TransportLoadConfig, candidates: readonly string[
   );
 }
 
+/** The entry is worked out when imported, so a broken package.json is reported as a load failure. */
+function fromFolder(packageName: string, folder: PackageFolder, origin: LocatedPackage['origin']): LocatedPackage {
+  return { packageName, origin, importModule: () => import(pathToFileURL(packageEntry(folder)).href) };
+}
+
 async function importPackage(name: string, located: LocatedPackage): Promise<Record<string, unknown>> {
   try {
-    return (await import(pathToFileURL(packageEntry(located.folder)).href)) as Record<string, unknown>;
+    const module = await located.importModule();
+    if (typeof module !== 'object' || module === null) throw new Error('its module is not an object');
+    return module as Record<string, unknown>;
   } catch (error) {
     throw transportError(name, ErrorCode.TransportLoad, `${located.packageName} failed to load: ${describeError(error)}`, error);
   }

@@ -6,7 +6,7 @@
  * file swapped between the check and the read is noticed (T21).
  */
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
+import { constants, fstatSync, type Stats } from 'node:fs';
 import { type FileHandle, link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ErrorCode, StorageError } from '../errors.js';
@@ -25,7 +25,9 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
   try {
     const handle = await open(temp, 'wx', mode);
     try {
-      await handle.chmod(mode);
+      // The umask (or a default ACL) can only have removed bits from `mode`; restore them
+      // when it did. A sync fstat costs ~1 µs, an async fchmod on every write ~40 µs.
+      if ((fstatSync(handle.fd).mode & 0o7777) !== mode) await handle.chmod(mode);
       await handle.writeFile(data);
       await handle.sync();
     } finally {

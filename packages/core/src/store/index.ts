@@ -2,7 +2,7 @@
  * @skcomm/core/store: the home directory and everything kept in it (DESIGN §6).
  * Every write is atomic, files are 0600, errors are typed (StorageError, ConfigError, KeyError).
  */
-export { type FileLoggerOptions, type LogLevel, createFileLogger } from './logger.js';
+export { type FileLogger, type FileLoggerOptions, type LogLevel, createFileLogger } from './logger.js';
 export { configSchema, DEFAULT_RETRY_SCHEDULE_SECONDS, MIN_MAX_ENVELOPE_BYTES, parseConfig, readConfig, type SkcommConfig, type SkcommConfigInput, writeConfig } from './config.js';
 export { readRegularFile, syncDirectory, writeFileAtomic, type WriteFileAtomicOptions } from './fs-atomic.js';
 export { type InitHomeOptions, type InitializedHome, initHome } from './home.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, ErrorCode, SkcommError } from '../../src/errors.js';
-import { candidatePackageNames, loadTransport, type TransportLoadConfig } from '../../src/router/index.js';
+import { candidatePackageNames, loadTransport, type LoadTransportOptions, type TransportLoadConfig } from '../../src/router/index.js';
 import { silentLogger, type Transport, type TransportContext } from '../../src/transport/contract.js';
 import { importLog, writeFixturePlugin } from './plugin-fixtures.js';
 
@@ -13,11 +13,13 @@ const context: TransportContext = { selfFingerprint: 'B'.repeat(40), stateDir: '
 let root: string;
 let appDir: string;
 let pluginDir: string;
+let bundledDir: string;
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'skcomm-loader-'));
   appDir = join(root, 'app');
   pluginDir = join(root, 'plugins');
+  bundledDir = join(root, 'bundled');
   const modules = join(appDir, 'node_modules');
   mkdirSync(appDir, { recursive: true });
   writeFileSync(join(appDir, 'package.json'), '{"name":"host-app","type":"module"}');
@@ -46,13 +48,26 @@ beforeAll(() => {
   writeFixturePlugin({ directory: join(pluginDir, 'my-dev-transport'), packageName: 'my-dev-transport', id: 'dev' });
   writeFixturePlugin({ directory: join(pluginDir, 'override-checkout'), packageName: '@skcomm/transport-override', id: 'local' });
   mkdirSync(join(pluginDir, 'not-a-package'), { recursive: true });
+
+  // Modules "compiled into the host": outside any node_modules, reached only through `bundled`.
+  writeFixturePlugin({ directory: join(bundledDir, 'override'), packageName: '@skcomm/transport-override', id: 'bundled' });
+  writeFixturePlugin({ directory: join(bundledDir, 'builtin'), packageName: '@skcomm/transport-builtin', id: 'builtin' });
+  writeFixturePlugin({ directory: join(bundledDir, 'echo'), packageName: 'skcomm-transport-echo', id: 'bundled-echo' });
 });
+
+/** What a bundler's `() => import('<package>')` amounts to, counting the imports. */
+function bundledModule(folder: string, imports: string[] = []): () => Promise<unknown> {
+  return () => {
+    imports.push(folder);
+    return import(pathToFileURL(join(bundledDir, folder, 'lib', 'entry.js')).href);
+  };
+}
 
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function load(config: TransportLoadConfig, options: { pluginDirs?: string[]; resolveFrom?: string } = {}): Promise<Transport> {
+function load(config: TransportLoadConfig, options: LoadTransportOptions = {}): Promise<Transport> {
   return loadTransport(config, context, { resolveFrom: join(appDir, 'bin.js'), ...options });
 }
 
@@ -146,6 +161,53 @@ describe('loadTransport', () => {
     const installed = await load({ name: 'override' });
     expect((await local.send(new Uint8Array([1]), target)).detail).toBe('local:hello');
     expect((await installed.send(new Uint8Array([1]), target)).detail).toBe('installed:hello');
+  });
+
+  describe('with transports bundled into the host', () => {
+    const target = { fingerprint: 'A'.repeat(40) };
+
+    it('uses the bundled module instead of node_modules, importing only the one chosen', async () => {
+      const imports: string[] = [];
+      const bundled = { '@skcomm/transport-override': bundledModule('override', imports), '@skcomm/transport-builtin': bundledModule('builtin', imports) };
+      const transport = await load({ name: 'override' }, { bundled });
+      expect((await transport.send(new Uint8Array([1]), target)).detail).toBe('bundled:hello');
+      expect(imports).toEqual(['override']);
+    });
+
+    it('loses to a plugin dir and to an absolute package path', async () => {
+      const bundled = { '@skcomm/transport-override': bundledModule('override') };
+      const local = await load({ name: 'override' }, { bundled, pluginDirs: [pluginDir] });
+      const byPath = await load({ name: 'override', package: join(pluginDir, 'override-checkout') }, { bundled });
+      expect((await local.send(new Uint8Array([1]), target)).detail).toBe('local:hello');
+      expect((await byPath.send(new Uint8Array([1]), target)).detail).toBe('local:hello');
+    });
+
+    it('serves a package that is not installed at all, and one named explicitly under another transport name', async () => {
+      const bundled = { '@skcomm/transport-builtin': bundledModule('builtin') };
+      const builtin = await load({ name: 'builtin' }, { bundled });
+      const renamed = await load({ name: 'backup', package: '@skcomm/transport-builtin' }, { bundled });
+      expect((await builtin.send(new Uint8Array([1]), target)).detail).toBe('builtin:hello');
+      expect(renamed.name).toBe('backup');
+    });
+
+    it('beats node_modules for a third-party name too', async () => {
+      const transport = await load({ name: 'echo' }, { bundled: { 'skcomm-transport-echo': bundledModule('echo') } });
+      expect((await transport.send(new Uint8Array([1]), target)).detail).toBe('bundled-echo:hello');
+    });
+
+    it('reports a bundled module that fails to import, or is not a module', async () => {
+      const failing = await loadError(load({ name: 'builtin' }, { bundled: { '@skcomm/transport-builtin': () => Promise.reject(new Error('chunk missing')) } }));
+      expect(failing.code).toBe(ErrorCode.TransportLoad);
+      expect(failing.message).toBe('transport "builtin": @skcomm/transport-builtin failed to load: chunk missing');
+
+      const empty = await loadError(load({ name: 'builtin' }, { bundled: { '@skcomm/transport-builtin': async () => undefined } }));
+      expect(empty.message).toContain('@skcomm/transport-builtin failed to load: its module is not an object');
+    });
+
+    it('does not take inherited properties for bundled packages', async () => {
+      const error = await loadError(load({ name: 'proto', package: 'constructor' }, { bundled: {} }));
+      expect(error.message).toContain('package constructor is not installed');
+    });
   });
 
   it('says how to install a missing package', async () => {

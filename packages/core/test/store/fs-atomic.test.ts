@@ -33,6 +33,19 @@ describe('writeFileAtomic', () => {
     expect(await tempFilesIn(directory)).toEqual([]);
   });
 
+  test('modes the usual umask leaves intact come out as asked (0600 and 0644 under umask 022)', async () => {
+    const directory = await tempDir();
+    const previous = process.umask(0o022);
+    try {
+      await writeFileAtomic(join(directory, 'private'), 'p', { mode: 0o600 });
+      await writeFileAtomic(join(directory, 'public'), 'p', { mode: 0o644 });
+    } finally {
+      process.umask(previous);
+    }
+    expect(modeOf(await stat(join(directory, 'private')))).toBe(0o600);
+    expect(modeOf(await stat(join(directory, 'public')))).toBe(0o644);
+  });
+
   test('exclusive refuses an existing file with E_ALREADY_EXISTS and keeps it', async () => {
     const directory = await tempDir();
     const path = join(directory, 'claimed');

@@ -1,6 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
 import { ErrorCode, RejectionError } from '../../src/index.js';
 import { createFileLogger } from '../../src/store/index.js';
 import { modeOf, removeTempDirs, tempDir } from '../helpers/temp.js';
@@ -10,6 +10,20 @@ afterAll(removeTempDirs);
 async function lines(path: string): Promise<Array<Record<string, unknown>>> {
   return (await readFile(path, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+async function messagesIn(path: string): Promise<unknown[]> {
+  return (await lines(path)).map((line) => line.message);
+}
+
+/** How many descriptors this process holds on `path` (Linux /proc). */
+async function descriptorsOn(path: string): Promise<number> {
+  const targets = await Promise.all((await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+  return targets.filter((target) => target === path).length;
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('file logger', () => {
   test('writes one JSON line per event, 0600, from the configured level up', async () => {
@@ -42,5 +56,56 @@ describe('file logger', () => {
   test('a log that cannot be written does not throw', () => {
     const logger = createFileLogger('/nonexistent-directory/transport.log');
     expect(() => logger.error('still fine')).not.toThrow();
+  });
+
+  test('keeps one descriptor open across lines; close() lets go of it and the next line reopens', async () => {
+    const path = join(await tempDir(), 'transport.log');
+    const logger = createFileLogger(path);
+    expect(await descriptorsOn(path)).toBe(0);
+    for (let index = 0; index < 50; index += 1) logger.info(`line ${index}`);
+    expect(await descriptorsOn(path)).toBe(1);
+    logger.close();
+    expect(await descriptorsOn(path)).toBe(0);
+    logger.info('after close');
+    expect(await descriptorsOn(path)).toBe(1);
+    logger.close();
+    expect((await messagesIn(path)).length).toBe(51);
+    expect((await messagesIn(path)).at(-1)).toBe('after close');
+  });
+
+  test('loggers sharing one file (several processes) append whole lines and never overwrite each other', async () => {
+    const path = join(await tempDir(), 'transport.log');
+    const daemon = createFileLogger(path);
+    const cli = createFileLogger(path);
+    const long = 'x'.repeat(400);
+    for (let index = 0; index < 100; index += 1) {
+      daemon.info('daemon', { index, long });
+      cli.info('cli', { index });
+    }
+    daemon.close();
+    cli.close();
+    const written = await lines(path);
+    expect(written.length).toBe(200);
+    expect(written.filter((line) => line.message === 'daemon').map((line) => line.index)).toEqual([...Array(100).keys()]);
+    expect(written.filter((line) => line.message === 'cli').map((line) => line.index)).toEqual([...Array(100).keys()]);
+  });
+
+  test('follows a rotated or removed log file to the new one at its path', async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const path = join(await tempDir(), 'transport.log');
+    const logger = createFileLogger(path);
+    logger.info('first');
+    await rename(path, `${path}.1`);
+    vi.advanceTimersByTime(1000);
+    logger.info('after rotation');
+    expect(await messagesIn(`${path}.1`)).toEqual(['first']);
+    expect(await messagesIn(path)).toEqual(['after rotation']);
+
+    await unlink(path);
+    vi.advanceTimersByTime(1000);
+    logger.info('after removal');
+    expect(await messagesIn(path)).toEqual(['after removal']);
+    expect(modeOf(await stat(path))).toBe(0o600);
+    logger.close();
   });
 });

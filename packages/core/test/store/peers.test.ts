@@ -95,6 +95,17 @@ describe('PeerStore', () => {
     expect(await daemon.findByFingerprint(carolKey.fingerprint)).toBeUndefined();
   });
 
+  test('a same-size rewrite by another process is seen at once (each write is a new inode)', async () => {
+    const peers = await store();
+    await peers.add({ name: 'bob', armoredPublicKey: bobKey.armoredPublicKey });
+    const daemon = new PeerStore(peers.directory);
+    for (const host of ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']) {
+      await peers.setAddress('bob', 'tcp', `${host}:7000`);
+      expect((await daemon.findByFingerprint(bobKey.fingerprint))?.record.addresses).toEqual({ tcp: `${host}:7000` });
+      expect((await daemon.get('bob'))?.addresses).toEqual({ tcp: `${host}:7000` });
+    }
+  });
+
   test('parsed keys are cached: not re-parsed per lookup, re-parsed when the armored key changes', async () => {
     const peers = await store();
     await peers.add({ name: 'bob', armoredPublicKey: bobKey.armoredPublicKey });
