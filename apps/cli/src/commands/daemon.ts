@@ -37,5 +37,6 @@ export default async function daemon(context: CliContext, options: { pollInterva
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    logger.close();
   }
 }
