@@ -1,7 +1,7 @@
 /**
  * @skcomm/core: contracts. Types, errors, the envelope schema and strict parser, canonical
  * JSON, the transport contract and the small helpers transports share (config options, the
- * receive queue). Implementations live behind subpaths:
+ * receive queue, the in-flight window, subscriber fan-out). Implementations live behind subpaths:
  * `@skcomm/core/crypto`, `/store`, `/receive`, `/router`, `/agent`, `/files`, `/testing`.
  */
 export * from './errors.js';
@@ -12,4 +12,6 @@ export { MAX_JSON_DEPTH } from './envelope/json.js';
 export * from './transport/contract.js';
 export { booleanOption, numberOption, parseTransportConfig } from './transport/options.js';
 export { type QueuedEnvelope, type QueueLimits, ReceiveQueue } from './transport/receive-queue.js';
+export { InflightWindow } from './transport/inflight-window.js';
+export { type EnvelopeSubscriber, Subscribers } from './transport/subscribers.js';
 export * from './message.js';

@@ -6,8 +6,10 @@ import {
   FINGERPRINT_PATTERN,
   TRANSPORT_SPECIFICATION_VERSION,
   describeError,
+  type EnvelopeSubscriber,
   type InboundEnvelope,
   type Logger,
+  Subscribers,
   type ReceiveOptions,
   type SendOptions,
   type SendResult,
@@ -44,8 +46,6 @@ const REWANT_INTERVAL_MS = 1000;
 /** Announce streams open at once per connection: a peer may have up to 256 sends in flight (maxInFlight's limit). */
 const MAX_INBOUND_ANNOUNCES = 512;
 
-type Subscriber = (envelope: InboundEnvelope) => void | Promise<void>;
-
 /**
  * Envelopes over IPFS: send() stores the envelope as a raw block (sha2-256 CID) in the
  * local helia node and announces the CID to the recipient over a direct libp2p stream
@@ -64,7 +64,7 @@ export class IpfsTransport implements Transport {
   private readonly logger: Logger;
   private readonly queue: ReceiveQueue;
   private readonly inFlight: InFlightLimit;
-  private readonly subscribers = new Set<Subscriber>();
+  private readonly subscribers: Subscribers;
   private readonly peers: PeerAddress[];
   /** Blocks put for sends in flight, by CID, with how many sends use each. */
   private readonly outgoing = new Map<string, number>();
@@ -86,6 +86,7 @@ export class IpfsTransport implements Transport {
     this.selfFingerprint = context.selfFingerprint;
     this.stateDir = context.stateDir;
     this.logger = context.logger;
+    this.subscribers = new Subscribers('ipfs transport', this.name, this.logger);
     this.listenAddresses = [...options.listen];
     this.peers = options.peers.map((address) => {
       const parsed = parsePeerAddress(address.toString());
@@ -164,9 +165,8 @@ export class IpfsTransport implements Transport {
   }
 
   /** Pushes each envelope as it is queued. One not committed stays queued and is returned by receive(). */
-  subscribe(onEnvelope: Subscriber): () => void {
-    this.subscribers.add(onEnvelope);
-    return () => this.subscribers.delete(onEnvelope);
+  subscribe(onEnvelope: EnvelopeSubscriber): () => void {
+    return this.subscribers.add(onEnvelope);
   }
 
   async healthCheck(): Promise<TransportHealth> {
@@ -341,18 +341,7 @@ export class IpfsTransport implements Transport {
       }
     }
     const entry = this.queue.add(cid, bytes, source, receivedAt);
-    if (entry !== undefined && this.subscribers.size > 0) this.push(entry);
-  }
-
-  private push(entry: QueuedEnvelope): void {
-    const envelope = this.inbound(entry);
-    for (const subscriber of [...this.subscribers]) {
-      void Promise.resolve()
-        .then(() => subscriber(envelope))
-        .catch((error: unknown) => {
-          this.logger.warn('ipfs transport: subscriber failed; the envelope stays queued', { transport: this.name, error: describeError(error) });
-        });
-    }
+    if (entry !== undefined && this.subscribers.size > 0) this.subscribers.deliver(this.inbound(entry));
   }
 
   private inbound(entry: QueuedEnvelope): InboundEnvelope {

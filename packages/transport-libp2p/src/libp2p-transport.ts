@@ -4,9 +4,10 @@ import {
   ErrorCode,
   TRANSPORT_SPECIFICATION_VERSION,
   describeError,
+  type EnvelopeSubscriber,
   type InboundEnvelope,
-  type QueuedEnvelope,
   ReceiveQueue,
+  Subscribers,
   type Logger,
   type ReceiveOptions,
   type SendOptions,
@@ -32,8 +33,6 @@ export const DEFAULT_PRIORITY = 15;
 const HEALTH_PING_PEERS = 4;
 const HEALTH_PING_TIMEOUT_MS = 1_000;
 
-type Subscriber = (envelope: InboundEnvelope) => void | Promise<void>;
-
 /**
  * Direct peer-to-peer envelopes over libp2p (TCP + noise + yamux): each peer is addressed
  * by a multiaddr ending in its peer id, which the noise handshake authenticates. send()
@@ -48,7 +47,7 @@ export class Libp2pTransport implements Transport {
   private readonly context: TransportContext;
   private readonly logger: Logger;
   private readonly queue: ReceiveQueue;
-  private readonly subscribers = new Set<Subscriber>();
+  private readonly subscribers: Subscribers;
   private readonly senders = new Map<string, PeerSender>();
   private node: SkcommNode | undefined;
   private privateKey: PrivateKey | undefined;
@@ -63,6 +62,7 @@ export class Libp2pTransport implements Transport {
     this.name = options.name ?? LIBP2P_TRANSPORT_ID;
     this.priority = options.priority ?? DEFAULT_PRIORITY;
     this.logger = context.logger;
+    this.subscribers = new Subscribers('libp2p transport', this.name, this.logger);
     this.listenAddress = options.listen;
     this.queue = new ReceiveQueue({ maxEnvelopes: options.maxQueuedEnvelopes, maxBytes: options.maxQueuedBytes });
     this.traits = Object.freeze({
@@ -142,9 +142,8 @@ export class Libp2pTransport implements Transport {
   }
 
   /** Pushes each envelope as it is queued. One not committed stays queued and is returned by receive(). */
-  subscribe(onEnvelope: Subscriber): () => void {
-    this.subscribers.add(onEnvelope);
-    return () => this.subscribers.delete(onEnvelope);
+  subscribe(onEnvelope: EnvelopeSubscriber): () => void {
+    return this.subscribers.add(onEnvelope);
   }
 
   /** Up while listening; latencyMs is the mean ping RTT over (up to 4) open connections. */
@@ -239,18 +238,7 @@ export class Libp2pTransport implements Transport {
     if (this.node === undefined) return AckStatus.Unavailable;
     if (!this.queue.hasRoomFor(bytes.length)) return AckStatus.Busy;
     const entry = this.queue.add(bytes, source);
-    if (this.subscribers.size > 0) this.push(entry);
+    if (this.subscribers.size > 0) this.subscribers.deliver(this.queue.inbound(entry, this.name));
     return AckStatus.Queued;
   };
-
-  private push(entry: QueuedEnvelope): void {
-    const envelope = this.queue.inbound(entry, this.name);
-    for (const subscriber of [...this.subscribers]) {
-      void Promise.resolve()
-        .then(() => subscriber(envelope))
-        .catch((error: unknown) => {
-          this.logger.warn('libp2p transport: subscriber failed; the envelope stays queued', { transport: this.name, error: describeError(error) });
-        });
-    }
-  }
 }

@@ -1,10 +1,9 @@
 import type { Libp2p, Stream } from '@libp2p/interface';
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils';
-import { ErrorCode, describeError, type Logger } from '@skcomm/core';
+import { ErrorCode, describeError, InflightWindow, type Logger } from '@skcomm/core';
 import { fromDialError, Libp2pTransportError, StreamLostError } from './errors.js';
 import { AckStatus, decodeFrame, encodeEnvelopeFrame, FrameError, MAX_SEQUENCE, PROTOCOL } from './frames.js';
 import type { PeerAddress } from './peer-address.js';
-import { Window } from './window.js';
 
 export interface PeerSenderOptions {
   transport: string;
@@ -39,7 +38,7 @@ export class PeerSender {
   private readonly node: Libp2p;
   private readonly peer: PeerAddress;
   private readonly options: PeerSenderOptions;
-  private readonly window: Window;
+  private readonly window: InflightWindow;
   private channel: Channel | undefined;
   private opening: Promise<Channel> | undefined;
   private nextSequence = 0;
@@ -49,7 +48,7 @@ export class PeerSender {
     this.peer = peer;
     this.address = peer.address.toString();
     this.options = options;
-    this.window = new Window(options.maxInFlight);
+    this.window = new InflightWindow(options.maxInFlight);
   }
 
   /** The peer's address, for reports. */

@@ -2,9 +2,10 @@ import {
   ErrorCode,
   TRANSPORT_SPECIFICATION_VERSION,
   describeError,
+  type EnvelopeSubscriber,
   type InboundEnvelope,
-  type QueuedEnvelope,
   ReceiveQueue,
+  Subscribers,
   type Logger,
   type ReceiveOptions,
   type SendOptions,
@@ -30,8 +31,6 @@ export const DEFAULT_PRIORITY = 20;
 /** After an unanswered datagram, a peer gets TCP only for this long. */
 const UDP_SILENCE_MS = 60_000;
 
-type Subscriber = (envelope: InboundEnvelope) => void | Promise<void>;
-
 /**
  * Envelopes over TCP ("netcat"), optionally UDP: a listener that queues what arrives and
  * acks each frame once it is queued, and pooled outgoing connections whose send()
@@ -46,7 +45,7 @@ export class TcpTransport implements Transport {
   private readonly logger: Logger;
   private readonly queue: ReceiveQueue;
   private readonly sink: FrameSink;
-  private readonly subscribers = new Set<Subscriber>();
+  private readonly subscribers: Subscribers;
   private readonly connections = new Map<string, PeerConnection>();
   private readonly udpSender: UdpSender;
   private listener: Listener | undefined;
@@ -62,6 +61,7 @@ export class TcpTransport implements Transport {
     this.name = options.name ?? TCP_TRANSPORT_ID;
     this.priority = options.priority ?? DEFAULT_PRIORITY;
     this.logger = context.logger;
+    this.subscribers = new Subscribers('tcp transport', this.name, this.logger);
     this.queue = new ReceiveQueue({ maxEnvelopes: options.maxQueuedEnvelopes, maxBytes: options.maxQueuedBytes });
     this.udpSender = new UdpSender(this.logger);
     this.sink = {
@@ -158,9 +158,8 @@ export class TcpTransport implements Transport {
   }
 
   /** Pushes each envelope as it is queued. One not committed stays queued and is returned by receive(). */
-  subscribe(onEnvelope: Subscriber): () => void {
-    this.subscribers.add(onEnvelope);
-    return () => this.subscribers.delete(onEnvelope);
+  subscribe(onEnvelope: EnvelopeSubscriber): () => void {
+    return this.subscribers.add(onEnvelope);
   }
 
   async healthCheck(): Promise<TransportHealth> {
@@ -253,18 +252,7 @@ export class TcpTransport implements Transport {
   private accept(bytes: Uint8Array, source: string): boolean {
     if (!this.started || !this.queue.hasRoomFor(bytes.length)) return false;
     const entry = this.queue.add(bytes, source);
-    if (this.subscribers.size > 0) this.push(entry);
+    if (this.subscribers.size > 0) this.subscribers.deliver(this.queue.inbound(entry, this.name));
     return true;
-  }
-
-  private push(entry: QueuedEnvelope): void {
-    const envelope = this.queue.inbound(entry, this.name);
-    for (const subscriber of [...this.subscribers]) {
-      void Promise.resolve()
-        .then(() => subscriber(envelope))
-        .catch((error: unknown) => {
-          this.logger.warn('tcp transport: subscriber failed; the envelope stays queued', { transport: this.name, error: describeError(error) });
-        });
-    }
   }
 }

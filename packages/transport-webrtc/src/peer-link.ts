@@ -10,7 +10,7 @@
  * never reused.
  */
 import { randomBytes } from 'node:crypto';
-import type { InboundAttachment, Logger, OutgoingAttachment } from '@skcomm/core';
+import { type InboundAttachment, InflightWindow, type Logger, type OutgoingAttachment } from '@skcomm/core';
 import { type RTCDataChannel, RTCPeerConnection } from 'werift';
 import { ChannelWriter } from './channel-writer.js';
 import type { WebrtcTransportOptions } from './config.js';
@@ -22,7 +22,6 @@ import { FrameError } from './frame-error.js';
 import { decodeFrame, encodeAck, encodeBye, encodeChunks, encodePing, encodePong, type Frame, MAX_ACKS } from './framing.js';
 import { enlargeSocketBuffers, filterCandidates, peerConnectionConfig, withholdDefaultStun } from './ice-config.js';
 import { Reassembler } from './reassembler.js';
-import { Window } from './window.js';
 
 export type LinkRole = 'offerer' | 'answerer';
 export type LinkState = 'connecting' | 'open' | 'closed';
@@ -70,7 +69,7 @@ export class PeerLink {
   private readonly fileReceiver: FileReceiver;
   private readonly fileSenders = new Map<string, (frame: SenderFrame) => void>();
   private filesSettled: Promise<void> = Promise.resolve();
-  private readonly window: Window;
+  private readonly window: InflightWindow;
   private readonly reassembler: Reassembler;
   private readonly pendingAcks = new Map<number, PendingAck>();
   private nextSequence = 1;
@@ -99,7 +98,7 @@ export class PeerLink {
     this.connection = new RTCPeerConnection(peerConnectionConfig(options));
     this.channel = this.connection.createDataChannel('skcomm', { negotiated: true, id: 0, ordered: true });
     this.writer = new ChannelWriter(this.channel, options.maxBufferedBytes);
-    this.window = new Window(options.maxInflightEnvelopes);
+    this.window = new InflightWindow(options.maxInflightEnvelopes);
     this.reassembler = new Reassembler(options.maxEnvelopeBytes);
     this.channel.stateChanged.subscribe((state) => {
       if (state === 'open') this.onOpen();

@@ -1,5 +1,9 @@
-/** A counting semaphore: at most `size` envelopes sent and not yet acknowledged on one link. */
-export class Window {
+/**
+ * A counting semaphore: at most `size` envelopes sent and not yet acknowledged to one peer.
+ * Realtime transports need it because their channels collapse or abort under unbounded
+ * pipelining (werift's SCTP, libp2p 3 streams with a 4 MiB read buffer: notes/feasibility-p2p.md).
+ */
+export class InflightWindow {
   private used = 0;
   private readonly waiters: Array<() => void> = [];
 
