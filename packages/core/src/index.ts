@@ -12,6 +12,7 @@ export { MAX_JSON_DEPTH } from './envelope/json.js';
 export * from './transport/contract.js';
 export { booleanOption, numberOption, parseTransportConfig } from './transport/options.js';
 export { type QueuedEnvelope, type QueueLimits, ReceiveQueue } from './transport/receive-queue.js';
+export { attachmentChunkCount, attachmentChunkLength } from './transport/attachment-layout.js';
 export { InflightWindow } from './transport/inflight-window.js';
 export { type EnvelopeSubscriber, Subscribers } from './transport/subscribers.js';
 export * from './message.js';

@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { attachmentChunkCount } from '@skcomm/core';
 
 /** 32 lowercase hex characters: the contract's attachment id. It ends up in a file name. */
 export const ATTACHMENT_ID_PATTERN = /^[0-9a-f]{32}$/;
@@ -31,14 +32,6 @@ export interface SpooledAttachment {
   mailboxEntryId: number | undefined;
   /** One writer at a time per attachment: a second call waits, then resumes. */
   busy: Promise<void>;
-}
-
-export function chunkCount(shape: Pick<AttachmentShape, 'size' | 'chunkBytes'>): number {
-  return Math.max(1, Math.ceil(shape.size / shape.chunkBytes));
-}
-
-export function chunkLength(spooled: Pick<SpooledAttachment, 'size' | 'chunkBytes' | 'count'>, index: number): number {
-  return index < spooled.count - 1 ? spooled.chunkBytes : spooled.size - (spooled.count - 1) * spooled.chunkBytes;
 }
 
 export class AttachmentSpool {
@@ -67,7 +60,7 @@ export class AttachmentSpool {
     // Same id, other geometry: the earlier partial data cannot be part of this transfer.
     if (existing !== undefined) await this.forget(existing);
     const directory = await this.spoolDirectory();
-    const count = chunkCount(shape);
+    const count = attachmentChunkCount(shape.size, shape.chunkBytes);
     const record: SpooledAttachment = {
       key,
       id: shape.id,

@@ -5,8 +5,8 @@
  * stop, restart, or replacement by a new transport for the same fingerprint.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode, type OutgoingAttachment } from '@skcomm/core';
-import { AttachmentSpool, chunkLength, type SpooledAttachment } from './attachment-spool.js';
+import { attachmentChunkLength, ErrorCode, type OutgoingAttachment } from '@skcomm/core';
+import { AttachmentSpool, type SpooledAttachment } from './attachment-spool.js';
 import { MemoryTransportError } from './errors.js';
 import { FaultController } from './fault-controller.js';
 import { Mailbox, type MailboxEntry } from './mailbox.js';
@@ -205,7 +205,7 @@ export class MemoryNetwork {
       await handle.sync();
       for (const index of unsynced.splice(0)) {
         record.held[index] = 1;
-        record.heldBytes += chunkLength(record, index);
+        record.heldBytes += attachmentChunkLength(record.size, record.chunkBytes, index);
       }
       attachment.onProgress?.(record.heldBytes, record.size);
     };
@@ -225,7 +225,7 @@ export class MemoryNetwork {
           );
         }
         const bytes = await attachment.readChunk(index);
-        const expected = chunkLength(record, index);
+        const expected = attachmentChunkLength(record.size, record.chunkBytes, index);
         if (!(bytes instanceof Uint8Array) || bytes.byteLength !== expected) {
           throw new MemoryTransportError(
             `attachment ${record.id}: readChunk(${index}) returned ${bytes instanceof Uint8Array ? `${bytes.byteLength} bytes` : 'no bytes'}, expected ${expected}`,

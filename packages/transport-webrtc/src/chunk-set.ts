@@ -2,6 +2,7 @@
  * Which chunks of one attachment a receiver holds: a bitmap over chunk indexes, plus the
  * arithmetic of the attachment's layout (every chunk `chunkBytes` long but the last).
  */
+import { attachmentChunkCount, attachmentChunkLength } from '@skcomm/core';
 import type { ChunkRange } from './file-frames.js';
 
 /** Chunks one attachment may have: the bitmap stays at most 2 MiB. */
@@ -14,11 +15,11 @@ export class FileLayout {
     readonly size: number,
     readonly chunkBytes: number,
   ) {
-    this.count = Math.max(1, Math.ceil(size / chunkBytes));
+    this.count = attachmentChunkCount(size, chunkBytes);
   }
 
   chunkLength(index: number): number {
-    return index === this.count - 1 ? this.size - index * this.chunkBytes : this.chunkBytes;
+    return attachmentChunkLength(this.size, this.chunkBytes, index);
   }
 
   /** Bytes in the chunks of `set`. */

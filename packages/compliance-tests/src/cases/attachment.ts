@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { TransportError, type InboundEnvelope, type OutgoingAttachment, type Transport } from '@skcomm/core';
+import { attachmentChunkCount, TransportError, type InboundEnvelope, type OutgoingAttachment, type Transport } from '@skcomm/core';
 import { defineCase } from '../define-case.js';
 import { failIfAny } from '../exchange.js';
 import { ComplianceNotApplicableError } from '../not-applicable.js';
@@ -48,7 +48,7 @@ function testAttachment(transport: Transport, seed: number, options: { beforeRea
   const size = Math.min(limit, chunkBytes * (TEST_CHUNKS - 1) + Math.ceil(chunkBytes / 3));
   const random = seededRandom(seed);
   const bytes = Uint8Array.from({ length: size }, () => Math.floor(random() * 256));
-  const count = Math.max(1, Math.ceil(size / chunkBytes));
+  const count = attachmentChunkCount(size, chunkBytes);
   const reads: number[] = [];
   const progress: number[] = [];
   return {

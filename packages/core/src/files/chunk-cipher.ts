@@ -8,6 +8,7 @@
  * transfer without a tag failing.
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { attachmentChunkCount, attachmentChunkLength } from '../transport/attachment-layout.js';
 import { FileIntegrityError } from './errors.js';
 import { FILE_DOCUMENT_CTX, FILE_KEY_BYTES, FILE_TAG_BYTES, type FileManifest } from './manifest.js';
 
@@ -21,7 +22,7 @@ export interface ChunkCipherContext {
 }
 
 export function fileChunkCount(size: number, chunkBytes: number): number {
-  return Math.max(1, Math.ceil(size / chunkBytes));
+  return attachmentChunkCount(size, chunkBytes);
 }
 
 /** Ciphertext bytes of the whole attachment: the plaintext plus one tag per chunk. */
@@ -44,7 +45,7 @@ export function chunkCipherContext(manifest: FileManifest): ChunkCipherContext {
 /** Plaintext bytes of chunk `index`: `chunkBytes`, except the last (0 for an empty file). */
 export function plaintextChunkLength(context: ChunkCipherContext, index: number): number {
   checkIndex(context, index);
-  return index < context.count - 1 ? context.chunkBytes : context.size - index * context.chunkBytes;
+  return attachmentChunkLength(context.size, context.chunkBytes, index);
 }
 
 export function sealChunk(context: ChunkCipherContext, index: number, plaintext: Uint8Array): Uint8Array {
