@@ -5,7 +5,7 @@
 // It brings its own pnpm (pinned, installed under tooling/.pnpm when none is on PATH).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const PNPM_VERSION = '10.34.9';
@@ -66,14 +66,31 @@ if (task === 'test' || task === 'test-only') {
   });
   let passed = 0;
   let failed = 0;
+  const failures = [];
   const reports = readdirSync(resultsDir).filter((name) => name.endsWith('.json'));
   for (const name of reports) {
     const report = JSON.parse(readFileSync(join(resultsDir, name), 'utf8'));
     passed += report.numPassedTests ?? 0;
     failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0);
+    failures.push(...failuresIn(name.replace(/\.json$/, ''), report));
   }
   if (status !== 0 && failed === 0) failed = 1; // a package that crashed before reporting still fails the run
+  // Repeated at the very end so that a log cut to its tail still says what failed and why.
+  if (failures.length > 0) console.log(`\nfailed:\n${failures.join('\n')}`);
   console.log(`\n${reports.length} package test reports`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed === 0 && status === 0 ? 0 : 1);
+}
+
+/** One line per failed test or test file of a vitest JSON report: where, and the first line of why. */
+function failuresIn(pkg, report) {
+  const firstLine = (text) => String(text ?? '').replace(/\u001b\[[0-9;]*m/g, '').trim().split('\n')[0].slice(0, 300);
+  const lines = [];
+  for (const file of report.testResults ?? []) {
+    const where = `${pkg}: ${relative(root, file.name ?? '')}`;
+    const failedTests = (file.assertionResults ?? []).filter((test) => test.status === 'failed');
+    for (const test of failedTests) lines.push(`  ${where} > ${test.fullName ?? test.title}: ${firstLine(test.failureMessages?.[0])}`);
+    if (file.status === 'failed' && failedTests.length === 0) lines.push(`  ${where}: ${firstLine(file.message)}`);
+  }
+  return lines;
 }

@@ -88,15 +88,37 @@ export async function waitFor(what: string, condition: () => Promise<boolean>, t
 }
 
 /**
+ * Polls until `condition` has held on every poll for `holdMs`. Syncthing's connection
+ * state flaps right after a device is paused or resumed (a redial that the pause has not
+ * reached yet, or both sides dialling at once and one connection being replaced), so a
+ * single observation is not yet the state the next step will see.
+ */
+export async function waitForSteady(what: string, condition: () => Promise<boolean>, holdMs = 1_000, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let heldSince: number | undefined;
+  for (;;) {
+    const now = Date.now();
+    if (await condition()) {
+      heldSince ??= now;
+      if (now - heldSince >= holdMs) return;
+    } else {
+      heldSince = undefined;
+    }
+    if (now > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what} for ${holdMs} ms in a row`);
+    await sleep(50);
+  }
+}
+
+/**
  * Takes b away from a the way a peer goes offline: b pauses a's device, which closes
- * the connection. Resolves once a sees it closed.
+ * the connection. Resolves once a has seen it closed for a second.
  */
 export async function disconnect(pair: PairEndpoints): Promise<void> {
   await rest(pair.b, 'PATCH', `/rest/config/devices/${pair.a.deviceId}`, { paused: true });
-  await waitFor('a sees b disconnected', async () => !(await connected(pair.a, pair.b.deviceId)));
+  await waitForSteady('a sees b disconnected', async () => !(await connected(pair.a, pair.b.deviceId)));
 }
 
 export async function reconnect(pair: PairEndpoints): Promise<void> {
   await rest(pair.b, 'PATCH', `/rest/config/devices/${pair.a.deviceId}`, { paused: false });
-  await waitFor('a and b are connected again', async () => (await connected(pair.a, pair.b.deviceId)) && (await connected(pair.b, pair.a.deviceId)));
+  await waitForSteady('a and b are connected again', async () => (await connected(pair.a, pair.b.deviceId)) && (await connected(pair.b, pair.a.deviceId)));
 }

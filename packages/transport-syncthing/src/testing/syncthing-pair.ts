@@ -11,8 +11,11 @@ export interface SyncthingPair {
   /** The shared folder's path on each side. */
   folderOfA: string;
   folderOfB: string;
-  /** Resolves once each side sees the other connected. */
-  waitConnected(timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once each side has seen the other connected for `steadyMs` in a row: right
+   * after a start both sides may dial at once and one of the two connections is dropped.
+   */
+  waitConnected(timeoutMs?: number, steadyMs?: number): Promise<void>;
   /** Stops both instances and removes every file they used. */
   stop(): Promise<void>;
 }
@@ -58,10 +61,18 @@ export async function startSyncthingPair(): Promise<SyncthingPair> {
       folderId: FOLDER_ID,
       folderOfA,
       folderOfB,
-      async waitConnected(timeoutMs = 30_000) {
+      async waitConnected(timeoutMs = 30_000, steadyMs = 500) {
         const deadline = Date.now() + timeoutMs;
-        while (!((await isConnected(a, b.deviceId)) && (await isConnected(b, a.deviceId)))) {
-          if (Date.now() > deadline) throw new Error(`the two syncthing instances did not connect within ${timeoutMs} ms`);
+        let connectedSince: number | undefined;
+        for (;;) {
+          const now = Date.now();
+          if ((await isConnected(a, b.deviceId)) && (await isConnected(b, a.deviceId))) {
+            connectedSince ??= now;
+            if (now - connectedSince >= steadyMs) return;
+          } else {
+            connectedSince = undefined;
+          }
+          if (now > deadline) throw new Error(`the two syncthing instances did not stay connected for ${steadyMs} ms within ${timeoutMs} ms`);
           await sleep(50);
         }
       },
