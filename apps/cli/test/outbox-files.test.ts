@@ -147,7 +147,7 @@ describe('outbox show and retry of a file transfer', () => {
     const shown = await skcomm(['outbox', 'show', movie.transferId], opus);
     expect(shown.code).toBe(0);
     expect(shown.stdout.split('\n')).toEqual([
-      'file movie.mkv (683.6 KiB) to Lumina: queued, 2 round(s) without a hand-off',
+      'file movie.mkv (683.6 KiB) to Lumina: queued, 2 round(s)',
       `  transfer ${movie.transferId}, envelope ${movie.envelopeId}`,
       `  path ${movie.path}`,
       expect.stringMatching(/^ {2}started \d{4}-\d\d-\d\dT/),

@@ -4,9 +4,11 @@
  * its daemon. The sender's peer connection is cut mid-transfer; `sendFile` retries on a
  * new link and the transfer resumes where the receiver stopped (only the missing chunks
  * are read), the receiver decrypts and verifies the file, and its signed ack comes back.
+ * Then the ack is lost: once it is overdue the transfer is sent again, the receiving
+ * transport delivers the envelope alone (no chunk is read) and the receiver acks the duplicate.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type OutgoingAttachment, type SendOptions, type SendTarget, silentLogger } from '@skcomm/core';
@@ -111,6 +113,61 @@ describe('a large file over WebRTC', () => {
     } finally {
       stop.abort();
       await daemon?.catch(() => undefined);
+      await Promise.allSettled(agents.map((agent) => agent.close()));
+      await signaling.stop();
+      await rm(scratch, { recursive: true, force: true });
+      await homes.cleanup();
+    }
+  }, 120_000);
+  test('the ack of a delivered file is lost: once overdue the transfer goes again, the envelope alone is redelivered, the duplicate acked, nothing saved twice', async () => {
+    const homes = await makeHomes(['sender', 'receiver'], { retrySeconds: [0.2, 0.5, 1] });
+    const scratch = await mkdtemp(join(tmpdir(), 'skcomm-webrtc-file-'));
+    const signaling = await startSignalingRelay();
+    const agents: Agent[] = [];
+    try {
+      const senderTransport = await webrtcFor(homes.sender, signaling.url);
+      const receiverTransport = await webrtcFor(homes.receiver, signaling.url);
+      const reads = countChunkReads(senderTransport);
+      const sender = await openAgent(homes.sender, [senderTransport]);
+      const receiver = await openAgent(homes.receiver, [receiverTransport]);
+      agents.push(sender, receiver);
+      await receiver.activeTransports(); // started: its transport answers offers through the broker
+      const content = randomBytes(3 * MiB);
+      const path = join(scratch, 'notes.tar');
+      await writeFile(path, content);
+
+      const report = await sender.sendFile('receiver', path);
+      expect(report).toMatchObject({ state: 'handed-off', transport: 'webrtc', file: { method: 'stream' } });
+      const transferId = report.file.transfer_id!;
+      expect((await receiver.receive()).messages).toHaveLength(1);
+      // The receiver's signed ack comes back over the link and is lost before the sender's agent sees it.
+      const lost: unknown[] = [];
+      await waitFor(async () => {
+        for (const inbound of await senderTransport.receive()) {
+          lost.push(inbound);
+          await inbound.commit();
+        }
+        return lost.length > 0;
+      }, 'the ack at the sending transport', 30_000);
+      await sender.receive();
+      expect(await sender.fileTransfer(transferId)).toMatchObject({ state: 'handed-off', via: 'webrtc' });
+
+      // Overdue now (the receiver's 500 ms ack coalescing window is past too).
+      const statePath = join(homes.sender.home, 'queue', 'files', `${transferId}.state.json`);
+      const state = JSON.parse(await readFile(statePath, 'utf8'));
+      await writeFile(statePath, JSON.stringify({ ...state, next_attempt_at: new Date(Date.now() - 1000).toISOString() }));
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const callsBefore = reads.length;
+      expect(await sender.resumeFileTransfers()).toMatchObject({ attempted: 1, handedOff: 1 });
+      expect(reads.length).toBe(callsBefore + 1);
+      expect(reads.at(-1)).toEqual([]);
+
+      expect(await receiver.receive()).toMatchObject({ messages: [], duplicates: 1 });
+      await waitFor(async () => (await sender.receive(), (await sender.fileTransfers()).length === 0), 'the ack of the duplicate', 30_000);
+      const received = join(homes.receiver.home, 'files', 'received');
+      expect((await readdir(received)).filter((name) => !name.startsWith('.'))).toEqual(['notes.tar']);
+      expect(createHash('sha256').update(await readFile(join(received, 'notes.tar'))).digest('hex')).toBe(createHash('sha256').update(content).digest('hex'));
+    } finally {
       await Promise.allSettled(agents.map((agent) => agent.close()));
       await signaling.stop();
       await rm(scratch, { recursive: true, force: true });

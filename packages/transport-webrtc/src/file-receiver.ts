@@ -6,6 +6,13 @@
  * (FILE_ENVELOPE), which is handed to the transport with the finished file and
  * acknowledged with FILE_DONE once queued.
  *
+ * An offer of an attachment this peer sent before and the application committed (the
+ * recipient's end-to-end ack was lost, so the sender's agent sends it again) is answered
+ * FILE_NEED with nothing missing: the sender reads no chunk and sends the envelope, which
+ * is delivered again without the attachment (its files went with the first commit), so the
+ * recipient can acknowledge it once more. An envelope queued and not yet committed is
+ * acknowledged again without being queued twice.
+ *
  * Control frames are handled one at a time, in order (they may wait on the disk);
  * FILE_DATA is handled as it comes. Anything a well-behaved sender never sends (a chunk
  * out of range or twice, a gap inside a chunk, more unconfirmed bytes than the window,
@@ -18,6 +25,7 @@ import {
   encodeFileHave,
   encodeFileNeed,
   encodeFileReject,
+  type ChunkRange,
   type FileFrame,
   RejectReason,
 } from './file-frames.js';
@@ -38,14 +46,23 @@ export interface FileReceiverOptions {
   transportName: string;
   logger: Logger;
   sendControl(frame: Buffer): void;
-  onAttachment(bytes: Uint8Array, attachment: InboundAttachment, acknowledge: () => void): void;
+  onAttachment(bytes: Uint8Array, delivery: FileDelivery, acknowledge: () => void): void;
   onViolation(error: FrameError): void;
+}
+
+/** An envelope received through the file protocol, as handed to the transport. */
+export interface FileDelivery {
+  /** The complete, durable attachment; absent when the envelope is delivered again after its attachment was committed. */
+  attachment?: InboundAttachment;
+  /** The application committed the envelope. */
+  commit(): Promise<void>;
 }
 
 interface Incoming {
   id: string;
   token: number;
-  file: SpoolFile;
+  /** Undefined when the attachment was committed before: only the envelope comes again. */
+  file: SpoolFile | undefined;
   envelopeLength: number;
   /** Confirmed bytes when the need was sent: the window counts from there. */
   confirmedAtStart: number;
@@ -81,7 +98,9 @@ export class FileReceiver {
     const incoming = this.byToken.get(frame.token);
     // A piece of an attempt that ended (cancelled, superseded): still in flight on a lane.
     if (!incoming || incoming.closing) return;
-    const { layout, have } = incoming.file;
+    const { file } = incoming;
+    if (file === undefined) throw new FrameError(`FILE_DATA for attachment ${incoming.id}, which the receiver committed before`);
+    const { layout, have } = file;
     const { index, offset, bytes } = frame;
     if (index >= layout.count) throw new FrameError(`FILE_DATA for chunk ${index} of ${layout.count}`);
     if (have.has(index) || incoming.unsynced.has(index)) throw new FrameError(`FILE_DATA for chunk ${index}, which the receiver already has`);
@@ -91,7 +110,7 @@ export class FileReceiver {
     if (offset !== filled) throw new FrameError(`FILE_DATA for chunk ${index} at ${offset}, expected ${filled}`);
     if (offset + bytes.length > length || (bytes.length === 0 && length !== 0)) throw new FrameError(`FILE_DATA overruns chunk ${index}`);
     incoming.received += bytes.length;
-    const unconfirmed = incoming.received - (incoming.file.confirmedBytes - incoming.confirmedAtStart);
+    const unconfirmed = incoming.received - (file.confirmedBytes - incoming.confirmedAtStart);
     if (unconfirmed > this.init.windowBytes) throw new FrameError(`the sender ignored the window (${unconfirmed} bytes unconfirmed)`);
     const pieces = partial?.pieces ?? [];
     pieces.push(bytes);
@@ -101,13 +120,13 @@ export class FileReceiver {
     }
     incoming.filling.delete(index);
     // Pieces stopped short of a whole chunk when the link closes are dropped: asked for again.
-    incoming.file.writeChunk(index, pieces);
+    file.writeChunk(index, pieces);
     incoming.unsynced.add(index);
     incoming.newChunks++;
     incoming.newBytes += length;
     const allIn = have.size + incoming.unsynced.size === layout.count;
-    if (allIn || incoming.newBytes >= this.init.syncBytes) this.sync(incoming);
-    else incoming.syncTimer ??= setTimeout(() => this.sync(incoming), SYNC_DELAY_MS);
+    if (allIn || incoming.newBytes >= this.init.syncBytes) this.sync(incoming, file);
+    else incoming.syncTimer ??= setTimeout(() => this.sync(incoming, file), SYNC_DELAY_MS);
   }
 
   /** The link closed: every transfer is flushed so its record names all it received. */
@@ -139,13 +158,17 @@ export class FileReceiver {
       this.init.sendControl(encodeFileReject(id, RejectReason.TooLarge));
       return;
     }
-    if (this.init.spool.wasCommitted(id)) {
-      // Delivered and committed already: the sender missed our FILE_DONE.
-      this.init.sendControl(encodeFileDone(id));
-      return;
-    }
     const earlier = this.byId.get(id);
     if (earlier) await this.close(earlier);
+    if (this.init.spool.wasCommitted(id, this.init.peer)) {
+      if (this.stopped) {
+        this.init.sendControl(encodeFileReject(id, RejectReason.Unavailable));
+        return;
+      }
+      // Nothing is missing: the whole attachment was durable before it was committed.
+      this.sendNeed(this.accept(id, offer.envelopeLength, undefined, offer.size), offer.size, []);
+      return;
+    }
     let incoming: Incoming | undefined;
     let file: SpoolFile;
     try {
@@ -163,12 +186,20 @@ export class FileReceiver {
       this.init.sendControl(encodeFileReject(id, RejectReason.Unavailable));
       return;
     }
-    incoming = {
+    incoming = this.accept(id, offer.envelopeLength, file, file.confirmedBytes);
+    // Every chunk durable before a crash or link loss, but not yet renamed: finish now.
+    if (file.have.complete && !file.finished) await file.finish();
+    this.sendNeed(incoming, file.confirmedBytes, file.have.missingRanges());
+  }
+
+  /** Registers an accepted offer under a fresh token. */
+  private accept(id: string, envelopeLength: number, file: SpoolFile | undefined, confirmedBytes: number): Incoming {
+    const incoming: Incoming = {
       id,
       token: this.takeToken(),
       file,
-      envelopeLength: offer.envelopeLength,
-      confirmedAtStart: file.confirmedBytes,
+      envelopeLength,
+      confirmedAtStart: confirmedBytes,
       received: 0,
       filling: new Map(),
       unsynced: new Set(),
@@ -180,19 +211,18 @@ export class FileReceiver {
     };
     this.byId.set(id, incoming);
     this.byToken.set(incoming.token, incoming);
-    // Every chunk durable before a crash or link loss, but not yet renamed: finish now.
-    if (file.have.complete && !file.finished) await file.finish();
-    const frames = encodeFileNeed(
-      { id, token: incoming.token, confirmedBytes: file.confirmedBytes, lanes: this.init.lanes, windowBytes: this.init.windowBytes },
-      file.have.missingRanges(),
-    );
-    for (const frame of frames) this.init.sendControl(frame);
+    return incoming;
+  }
+
+  private sendNeed(incoming: Incoming, confirmedBytes: number, missing: readonly ChunkRange[]): void {
+    const need = { id: incoming.id, token: incoming.token, confirmedBytes, lanes: this.init.lanes, windowBytes: this.init.windowBytes };
+    for (const frame of encodeFileNeed(need, missing)) this.init.sendControl(frame);
   }
 
   private async onEnvelope(piece: Extract<FileFrame, { type: 'file-envelope' }>): Promise<void> {
     const incoming = this.byId.get(piece.id);
     if (!incoming || incoming.closing) throw new FrameError(`FILE_ENVELOPE for attachment ${piece.id}, which is not being received`);
-    if (!incoming.file.finished) throw new FrameError(`FILE_ENVELOPE for attachment ${piece.id} before all of it is durable`);
+    if (incoming.file !== undefined && !incoming.file.finished) throw new FrameError(`FILE_ENVELOPE for attachment ${piece.id} before all of it is durable`);
     if (piece.envelopeLength !== incoming.envelopeLength) throw new FrameError('FILE_ENVELOPE length differs from the offer');
     incoming.envelope ??= { buffer: Buffer.allocUnsafe(incoming.envelopeLength), filled: 0 };
     const envelope = incoming.envelope;
@@ -207,27 +237,31 @@ export class FileReceiver {
       this.init.sendControl(encodeFileDone(piece.id));
       return;
     }
+    const { spool } = this.init;
     const acknowledge = () => {
-      this.init.spool.markDelivered(piece.id);
+      spool.markDelivered(piece.id, this.init.peer);
       this.init.sendControl(encodeFileDone(piece.id));
     };
-    const attachment: InboundAttachment = { id: piece.id, size: file.layout.size, chunkBytes: file.layout.chunkBytes, path: file.path };
-    this.init.onAttachment(new Uint8Array(envelope.buffer.buffer, envelope.buffer.byteOffset, envelope.buffer.length), attachment, acknowledge);
+    const delivery: FileDelivery =
+      file === undefined
+        ? { commit: async () => spool.commitRedelivery(piece.id) }
+        : { attachment: { id: piece.id, size: file.layout.size, chunkBytes: file.layout.chunkBytes, path: file.path }, commit: () => spool.remove(piece.id) };
+    this.init.onAttachment(new Uint8Array(envelope.buffer.buffer, envelope.buffer.byteOffset, envelope.buffer.length), delivery, acknowledge);
   }
 
-  private sync(incoming: Incoming): void {
+  private sync(incoming: Incoming, file: SpoolFile): void {
     clearTimeout(incoming.syncTimer);
     incoming.syncTimer = undefined;
     if (incoming.newChunks === 0 || incoming.closing) return;
     const batch = [...incoming.unsynced];
     incoming.newChunks = 0;
     incoming.newBytes = 0;
-    incoming.file
+    file
       .sync()
       .then(async (confirmedBytes) => {
         for (const index of batch) incoming.unsynced.delete(index);
         if (incoming.closing) return;
-        if (incoming.file.have.complete) await incoming.file.finish();
+        if (file.have.complete) await file.finish();
         this.init.sendControl(encodeFileHave(incoming.id, confirmedBytes));
       })
       .catch(async (error: unknown) => {
@@ -243,7 +277,7 @@ export class FileReceiver {
       clearTimeout(incoming.syncTimer);
       this.byToken.delete(incoming.token);
       if (this.byId.get(incoming.id) === incoming) this.byId.delete(incoming.id);
-      await incoming.file.close();
+      await incoming.file?.close();
     })();
     return incoming.closing;
   }

@@ -8,7 +8,8 @@
  *
  * Memory is bounded whatever the file size: READ_AHEAD_CHUNKS chunks read and not yet
  * written, one chunk queued per lane, the bufferedAmount cap per lane. The attachment is
- * read only where the receiver lacks it, so a second call after a failure resumes.
+ * read only where the receiver lacks it, so a second call after a failure resumes; a need
+ * with no range (the receiver holds it all, or committed it before) reads no chunk.
  */
 import { ErrorCode, type OutgoingAttachment } from '@skcomm/core';
 import { FileLayout } from './chunk-set.js';

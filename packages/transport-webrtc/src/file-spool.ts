@@ -9,7 +9,9 @@
  * A record only ever names chunks already fsynced, so after a crash or on a new link the
  * transfer resumes from it: the chunks it lacks are asked for again, and whatever else
  * the .part holds is overwritten. commit() of the delivered envelope deletes all three;
- * partial transfers untouched for `partialTtlHours` are pruned.
+ * partial transfers untouched for `partialTtlHours` are pruned. Committed ids are
+ * remembered (in memory, the latest 1024) so that the same attachment offered again by the
+ * same peer is not received again: its envelope alone is delivered once more.
  */
 import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -68,10 +70,10 @@ interface ActiveTransfer {
 export class FileSpool {
   private directory: string | undefined;
   private readonly active = new Map<string, ActiveTransfer>();
-  /** Complete attachments handed to the application and not yet committed. */
-  private readonly delivered = new Set<string>();
-  /** Ids committed lately: a repeated offer (the hop ack was lost) is answered DONE at once. */
-  private readonly committed = new Set<string>();
+  /** Envelopes (with their attachment, or delivered again without it) handed to the application and not yet committed: id -> peer. */
+  private readonly delivered = new Map<string, string>();
+  /** Ids committed lately, by the peer that sent them: an offer of one again delivers only its envelope. */
+  private readonly committed = new Map<string, string>();
   private lastPrune = 0;
 
   constructor(private readonly options: FileSpoolOptions) {}
@@ -96,21 +98,38 @@ export class FileSpool {
     return this.delivered.has(id);
   }
 
-  wasCommitted(id: string): boolean {
-    return this.committed.has(id);
+  /** `peer` sent this attachment and the application committed its envelope lately. */
+  wasCommitted(id: string, peer: string): boolean {
+    return this.committed.get(id) === peer;
   }
 
-  markDelivered(id: string): void {
-    this.delivered.add(id);
+  markDelivered(id: string, peer: string): void {
+    this.delivered.set(id, peer);
   }
 
   /** The application committed the envelope: the attachment's files go. */
   async remove(id: string): Promise<void> {
-    this.delivered.delete(id);
-    this.committed.add(id);
-    // Bounded memory: the oldest ids are forgotten first.
-    if (this.committed.size > 1024) this.committed.delete(this.committed.values().next().value!);
+    this.rememberCommitted(id);
     await this.deleteFiles(id);
+  }
+
+  /**
+   * The application committed an envelope delivered again without its attachment. Nothing
+   * on disk is touched: the files went with the first commit, and whatever is there now
+   * belongs to a later transfer.
+   */
+  commitRedelivery(id: string): void {
+    this.rememberCommitted(id);
+  }
+
+  private rememberCommitted(id: string): void {
+    const peer = this.delivered.get(id);
+    this.delivered.delete(id);
+    if (peer === undefined) return;
+    this.committed.delete(id); // re-inserted: the most recent
+    this.committed.set(id, peer);
+    // Bounded memory: the oldest ids are forgotten first.
+    if (this.committed.size > 1024) this.committed.delete(this.committed.keys().next().value!);
   }
 
   /**

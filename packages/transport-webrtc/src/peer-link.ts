@@ -10,12 +10,12 @@
  * never reused.
  */
 import { randomBytes } from 'node:crypto';
-import { type InboundAttachment, InflightWindow, type Logger, type OutgoingAttachment } from '@skcomm/core';
+import { InflightWindow, type Logger, type OutgoingAttachment } from '@skcomm/core';
 import { type RTCDataChannel, RTCPeerConnection } from 'werift';
 import { ChannelWriter } from './channel-writer.js';
 import type { WebrtcTransportOptions } from './config.js';
 import { LinkClosedError, unavailable, WebrtcTransportError } from './errors.js';
-import { FileReceiver } from './file-receiver.js';
+import { type FileDelivery, FileReceiver } from './file-receiver.js';
 import { sendAttachment, type SenderFrame } from './file-sender.js';
 import type { FileSpool } from './file-spool.js';
 import { FrameError } from './frame-error.js';
@@ -41,8 +41,8 @@ export interface PeerLinkOptions {
   onEnvelope(bytes: Uint8Array, acknowledge: () => void): void;
   /** Where received attachments are spooled. */
   spool: FileSpool;
-  /** An envelope and its attachment (complete, durable) arrived; call `acknowledge` once queued. */
-  onAttachment(bytes: Uint8Array, attachment: InboundAttachment, acknowledge: () => void): void;
+  /** An envelope came through the file protocol (with its complete, durable attachment, or again after a commit); call `acknowledge` once queued. */
+  onAttachment(bytes: Uint8Array, delivery: FileDelivery, acknowledge: () => void): void;
   onClosed(link: PeerLink): void;
 }
 
@@ -122,7 +122,7 @@ export class PeerLink {
       transportName: init.transportName,
       logger: init.logger,
       sendControl: (frame) => this.writer.writeControl(frame),
-      onAttachment: (bytes, attachment, acknowledge) => init.onAttachment(bytes, attachment, acknowledge),
+      onAttachment: (bytes, delivery, acknowledge) => init.onAttachment(bytes, delivery, acknowledge),
       onViolation: (error) => this.violation(error),
     });
     this.connection.connectionStateChange.subscribe((state) => {

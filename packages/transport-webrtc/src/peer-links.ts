@@ -5,8 +5,9 @@
  * drops its own and answers it. An offer from a peer we already have a link with means
  * the peer lost its side (it restarted): the old link is replaced.
  */
-import type { InboundAttachment, Logger } from '@skcomm/core';
+import type { Logger } from '@skcomm/core';
 import type { WebrtcTransportOptions } from './config.js';
+import type { FileDelivery } from './file-receiver.js';
 import type { FileSpool } from './file-spool.js';
 import { LinkClosedError, unavailable } from './errors.js';
 import { newSessionId, PeerLink, type LinkRole } from './peer-link.js';
@@ -21,7 +22,7 @@ export interface PeerLinksOptions {
   signaling: SignalingClient;
   onEnvelope(peer: string, bytes: Uint8Array, acknowledge: () => void): void;
   spool: FileSpool;
-  onAttachment(peer: string, bytes: Uint8Array, attachment: InboundAttachment, acknowledge: () => void): void;
+  onAttachment(peer: string, bytes: Uint8Array, delivery: FileDelivery, acknowledge: () => void): void;
 }
 
 export interface LinkReport {
@@ -128,7 +129,7 @@ export class PeerLinks {
       logger: this.init.logger,
       onEnvelope: (bytes, acknowledge) => this.init.onEnvelope(peer, bytes, acknowledge),
       spool: this.init.spool,
-      onAttachment: (bytes, attachment, acknowledge) => this.init.onAttachment(peer, bytes, attachment, acknowledge),
+      onAttachment: (bytes, delivery, acknowledge) => this.init.onAttachment(peer, bytes, delivery, acknowledge),
       onClosed: (closed) => {
         if (this.links.get(peer) === closed) this.links.delete(peer);
       },

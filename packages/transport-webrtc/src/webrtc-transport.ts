@@ -9,7 +9,6 @@
 import {
   ErrorCode,
   FINGERPRINT_PATTERN,
-  type InboundAttachment,
   type InboundEnvelope,
   type OutgoingAttachment,
   type QueuedEnvelope,
@@ -29,6 +28,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { WEBRTC_TRANSPORT_ID, type WebrtcTransportOptions } from './config.js';
 import { LinkClosedError, unavailable, WebrtcTransportError } from './errors.js';
 import { ATTACHMENT_ID_PATTERN } from './file-frames.js';
+import type { FileDelivery } from './file-receiver.js';
 import { FileSpool } from './file-spool.js';
 import { type LinkReport, PeerLinks } from './peer-links.js';
 import { SignalingClient } from './signaling-client.js';
@@ -56,8 +56,8 @@ export class WebrtcTransport implements Transport {
   /** Queue entries a subscriber is handling right now: receive() leaves them alone meanwhile. */
   private readonly pushing = new Set<number>();
   private readonly subscribers = new Set<Subscriber>();
-  /** Attachments of queued envelopes, by queue entry. */
-  private readonly attachments = new Map<number, InboundAttachment>();
+  /** Queued envelopes that came through the file protocol (their attachment, their commit), by queue entry. */
+  private readonly fileDeliveries = new Map<number, FileDelivery>();
   private readonly spool: FileSpool;
   private running = false;
 
@@ -247,13 +247,14 @@ export class WebrtcTransport implements Transport {
   }
 
   /**
-   * An envelope with a complete attachment: queued and acknowledged at once (attachments
-   * are bounded by the spool's limits, not by the envelope queue's).
+   * An envelope with a complete attachment (or without it, delivered again after its commit):
+   * queued and acknowledged at once (attachments are bounded by the spool's limits, not by
+   * the envelope queue's).
    */
-  private onAttachment(peer: string, bytes: Uint8Array, attachment: InboundAttachment, acknowledge: () => void): void {
+  private onAttachment(peer: string, bytes: Uint8Array, delivery: FileDelivery, acknowledge: () => void): void {
     if (!this.running) return; // no ack: the sender offers again, and the spool still has it
     const entry = this.queue.add(bytes, `webrtc:${peer}`);
-    this.attachments.set(entry.id, attachment);
+    this.fileDeliveries.set(entry.id, delivery);
     acknowledge();
     if (this.subscribers.size > 0) void this.push(entry);
   }
@@ -294,7 +295,8 @@ export class WebrtcTransport implements Transport {
   }
 
   private inbound(entry: QueuedEnvelope): InboundEnvelope {
-    const attachment = this.attachments.get(entry.id);
+    const delivery = this.fileDeliveries.get(entry.id);
+    const attachment = delivery?.attachment;
     return {
       bytes: entry.bytes,
       transport: this.name,
@@ -306,7 +308,7 @@ export class WebrtcTransport implements Transport {
         this.releaseAck(entry.id);
         this.queue.commit(entry.id);
         this.releaseAcks();
-        if (attachment !== undefined && this.attachments.delete(entry.id)) await this.spool.remove(attachment.id);
+        if (delivery !== undefined && this.fileDeliveries.delete(entry.id)) await delivery.commit();
       },
     };
   }

@@ -69,9 +69,29 @@ describe('file spool', () => {
     const done = await spool.open(PEER, transfer, 250, 100, noop);
     expect(done.finished).toBe(true);
     await done.close();
+    spool.markDelivered(transfer, PEER);
+    expect(spool.isDelivered(transfer)).toBe(true);
     await spool.remove(transfer);
     expect(await readdir(files)).toEqual([]);
-    expect(spool.wasCommitted(transfer)).toBe(true);
+    expect(spool.isDelivered(transfer)).toBe(false);
+    // Remembered for the peer that sent it only: another peer's offer of the id is a new transfer.
+    expect(spool.wasCommitted(transfer, PEER)).toBe(true);
+    expect(spool.wasCommitted(transfer, OTHER)).toBe(false);
+  });
+
+  it('commits an envelope delivered again without touching the files a later transfer of the same id holds', async () => {
+    const { spool, files } = await spoolIn();
+    const transfer = id();
+    spool.markDelivered(transfer, PEER);
+    await spool.remove(transfer);
+    // Delivered again without its attachment; meanwhile the id's files exist again (a later transfer).
+    spool.markDelivered(transfer, PEER);
+    const later = await spool.open(PEER, transfer, 100, 10, noop);
+    await later.close();
+    spool.commitRedelivery(transfer);
+    expect(spool.isDelivered(transfer)).toBe(false);
+    expect(spool.wasCommitted(transfer, PEER)).toBe(true);
+    expect((await readdir(files)).sort()).toEqual([`${transfer}.json`, `${transfer}.part`]);
   });
 
   it('refuses what is over the limits, another peer\'s id, other chunking for a partial copy, and more than the per-peer transfers', async () => {

@@ -9,7 +9,7 @@ import { formatBytes, ProgressLine } from '../file-display.js';
 import { describeAttempts } from '../report.js';
 import { table } from '../table.js';
 
-/** Queued transfers say when they are tried next and what failed last; handed-off ones wait for the ack. */
+/** Queued transfers say when they are tried next and what failed last; handed-off ones until when they wait for the ack. */
 export function fileTable(files: readonly PendingFileTransfer[]): string {
   return table(
     ['TRANSFER', 'FILE', 'TO', 'SIZE', 'STATE', 'NEXT ATTEMPT / LAST ERROR'],
@@ -20,7 +20,7 @@ export function fileTable(files: readonly PendingFileTransfer[]): string {
       formatBytes(file.size),
       file.state,
       file.state === 'handed-off'
-        ? `waiting for the ack (via ${file.via ?? '?'})`
+        ? `waiting for the ack (via ${file.via ?? '?'}); again ${file.next_attempt_at ?? 'now'} without it`
         : `${file.next_attempt_at ?? 'now'}${file.last_error ? ` after ${file.last_error.code}: ${file.last_error.message}` : ''}`,
     ]),
   );
@@ -28,12 +28,12 @@ export function fileTable(files: readonly PendingFileTransfer[]): string {
 
 /** `outbox show` of a transfer: where it stands, what failed last, what happens next. */
 export function explainFileTransfer(file: PendingFileTransfer): string {
-  const lines = [`file ${file.name} (${formatBytes(file.size)}) to ${file.peer}: ${file.state}, ${file.rounds} round(s) without a hand-off`];
+  const lines = [`file ${file.name} (${formatBytes(file.size)}) to ${file.peer}: ${file.state}, ${file.rounds} round(s)`];
   lines.push(`  transfer ${file.transfer_id}, envelope ${file.envelope_id ?? 'unreadable'}`);
   lines.push(`  path ${file.path}`);
   lines.push(`  started ${file.created_at}`);
   if (file.last_error) lines.push(`  last error ${file.last_error.at}: ${file.last_error.code}: ${file.last_error.message}`);
-  if (file.state === 'handed-off') lines.push(`  handed off via ${file.via ?? '?'}; waiting for the ack`);
+  if (file.state === 'handed-off') lines.push(`  handed off via ${file.via ?? '?'}; waiting for the ack, sent again ${file.next_attempt_at ?? 'now'} if it has not come`);
   else lines.push(`  next attempt ${file.next_attempt_at ?? 'now'} (skcomm daemon, or skcomm outbox retry ${file.transfer_id} now)`);
   return lines.join('\n');
 }

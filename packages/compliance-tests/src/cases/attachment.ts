@@ -2,7 +2,8 @@
  * Cases for the optional `sendWithAttachment` capability. A transport without it gets
  * "not applicable" with the reason; one with it must move the attachment byte-exact to a
  * file, report progress, delete the file on commit, refuse what exceeds its declared
- * limit, never deliver one attachment twice, and resume a cut transfer where it stopped.
+ * limit, never deliver one attachment twice while it waits, deliver it again once it was
+ * committed (a lost end-to-end ack is recovered that way), and resume a cut transfer.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -168,6 +169,31 @@ export const attachmentNotDeliveredTwice = defineCase({
     await expectAttachmentArrived(inbound[0] as InboundEnvelope, attachment);
     await (inbound[0] as InboundEnvelope).commit();
     await exchange.expectNothingArrives('one attachment was sent twice under one id');
+  },
+});
+
+export const attachmentRedeliveredAfterCommit = defineCase({
+  name: 'sendWithAttachment() again after the receiver already committed the envelope delivers it once more, with its attachment or without reading a chunk',
+  async body({ exchange }) {
+    const sender = requireAttachments(exchange.a);
+    const attachment = testAttachment(sender, 14);
+    const envelope = exchange.envelope();
+    await sender.sendWithAttachment(envelope.bytes, attachment, exchange.target);
+    await exchange.collect([envelope]);
+    // The recipient's end-to-end ack was lost: the sender's agent sends the same again, and
+    // the recipient can only acknowledge a duplicate it is given.
+    const readsBefore = attachment.reads.length;
+    await sender.sendWithAttachment(envelope.bytes, attachment, exchange.target);
+    const { inbound, counts } = await exchange.collect([envelope], { commit: false });
+    assert.equal(counts.get(envelope.envelopeId), 1, `the envelope arrived ${String(counts.get(envelope.envelopeId))} times after the second call`);
+    const again = inbound[0] as InboundEnvelope;
+    if (again.attachment === undefined) {
+      assert.equal(attachment.reads.length, readsBefore, `redelivered without the attachment, yet the second call read ${attachment.reads.length - readsBefore} chunk(s)`);
+    } else {
+      await expectAttachmentArrived(again, attachment);
+    }
+    await again.commit();
+    await exchange.expectNothingArrives('the redelivered envelope was committed');
   },
 });
 

@@ -1,5 +1,5 @@
 import type { ComplianceCase } from '../fixture.js';
-import { attachmentNotDeliveredTwice, attachmentOverLimitRefused, attachmentResumes, attachmentRoundTrip } from './attachment.js';
+import { attachmentNotDeliveredTwice, attachmentOverLimitRefused, attachmentRedeliveredAfterCommit, attachmentResumes, attachmentRoundTrip } from './attachment.js';
 import { abortedSendRejected, healthIsTruthful, sendToDownFailsRetryable } from './failure.js';
 import { committedNotRedelivered, uncommittedRedelivered } from './commit.js';
 import { wellFormedDeclaration } from './contract-shape.js';
@@ -37,5 +37,6 @@ export const attachmentComplianceCases: readonly ComplianceCase[] = [
   attachmentRoundTrip,
   attachmentOverLimitRefused,
   attachmentNotDeliveredTwice,
+  attachmentRedeliveredAfterCommit,
   attachmentResumes,
 ];

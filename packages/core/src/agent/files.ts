@@ -83,6 +83,8 @@ export interface FileSendContext {
 
 /** A cut transfer is retried at most this often in a row without progress, per transport. */
 export const FILE_RETRIES_WITHOUT_PROGRESS = 5;
+/** A slow receiver's decrypt + hash + save rate (10 MB/s), for the ack deadline of a large file. */
+const RECEIVER_PROCESSING_BYTES_PER_MS = 10_000;
 /** Retries of a cut transfer wait at most these steps (the config's schedule when it is shorter). */
 const FILE_RETRY_CEILING_MS = [1000, 2000, 5000, 10_000, 20_000];
 
@@ -182,8 +184,9 @@ async function sendStreamed(
 interface TransferRound {
   attempts: AttemptReport[];
   handedOffVia: string | undefined;
-  /** The record stays for a later resume (a retryable failure). */
+  /** The record stays for a later resume (a retryable failure) or for the ack (handed off). */
   kept: boolean;
+  /** When the transfer is tried again: queued, or handed off and the ack not come by then. */
   nextAttemptAt?: string;
 }
 
@@ -207,16 +210,25 @@ async function runTransfer(
   const { attempts, handedOffVia } = await transfer(context, candidates, envelopeBytes, attachment, peer, signal);
   const now = new Date();
   if (handedOffVia !== undefined) {
+    // The ack may be lost on its way back; past this moment the transfer is sent again (the
+    // receiving transport redelivers the envelope, its agent acks the duplicate), as the
+    // outbox does for a message: the schedule's next step, or twice the transport's latency,
+    // or the time the receiver may take to decrypt and hash the file, whichever is longest.
+    const rounds = (previous?.rounds ?? 0) + 1;
+    const latencyMs = candidates.find((candidate) => candidate.name === handedOffVia)?.traits.expectedLatencyMs ?? 0;
+    const processingMs = record.size / RECEIVER_PROCESSING_BYTES_PER_MS;
+    const ackWaitMs = Math.max(backoffDelayMs(context.retryScheduleMs, rounds, context.random), 2 * latencyMs, processingMs);
+    const ackDueAt = new Date(now.getTime() + ackWaitMs).toISOString();
     await writeTransferState(store.directory, record.transfer_id, {
       state: 'handed-off',
-      rounds: previous?.rounds ?? 0,
-      next_attempt_at: null,
+      rounds,
+      next_attempt_at: ackDueAt,
       last_error: null,
       via: handedOffVia,
       updated_at: now.toISOString(),
     });
-    context.logger.info('file handed off', { transfer_id: record.transfer_id, transport: handedOffVia });
-    return { attempts, handedOffVia, kept: true };
+    context.logger.info('file handed off', { transfer_id: record.transfer_id, transport: handedOffVia, ack_due_at: ackDueAt });
+    return { attempts, handedOffVia, kept: true, nextAttemptAt: ackDueAt };
   }
   const lastFailure = attempts.findLast((attempt) => attempt.error !== undefined)?.error;
   const retryable = attempts.some((attempt) => attempt.error?.retryable === true);
@@ -368,8 +380,9 @@ export interface FileRetryReport {
   peer: string;
   size: number;
   /**
-   * `handed-off`: the receiver holds it all, waiting for the ack; `queued`: kept, tried
-   * again at `next_attempt_at`; `dropped`: given up and forgotten (`reason` says why).
+   * `handed-off`: the receiver holds it all, waiting for the ack (sent again at
+   * `next_attempt_at` if none came); `queued`: kept, tried again at `next_attempt_at`;
+   * `dropped`: given up and forgotten (`reason` says why).
    */
   state: 'handed-off' | 'queued' | 'dropped';
   /** The transport that took it. */
@@ -389,11 +402,13 @@ export interface ResumeFileTransfersOptions {
 }
 
 /**
- * The daemon's pass over pending streamed transfers: each one that is queued (not yet
- * handed off) and due is resumed through the path sendFile takes, one at a time, and its
- * outcome persisted with the next attempt on the outbox's backoff schedule. A transfer
- * whose file changed or vanished, or whose peer is gone, is dropped with a warning.
- * Handed-off ones only wait for their ack: a resend could not make a lost ack come back.
+ * The daemon's pass over pending streamed transfers: each one that is due is resumed
+ * through the path sendFile takes, one at a time, and its outcome persisted with the next
+ * attempt on the outbox's backoff schedule. Due means queued and past its next attempt,
+ * or handed off and its ack overdue: sent again, the receiving transport redelivers the
+ * envelope (reading no chunk when it remembers the commit) and the receiver acks the
+ * duplicate. A transfer whose file changed or vanished, or whose peer is gone, is dropped
+ * with a warning.
  */
 export async function resumeFileTransfers(context: FileSendContext, options: ResumeFileTransfersOptions = {}): Promise<FileResumeSummary> {
   const { signal } = options;
@@ -403,9 +418,9 @@ export async function resumeFileTransfers(context: FileSendContext, options: Res
   for (const listed of await store.list()) {
     if (signal?.aborted) break;
     const state = await readTransferState(store.directory, listed.transfer_id);
-    if (state?.state === 'handed-off') continue;
     const nextAttemptAt = state?.next_attempt_at ?? null;
     if (nextAttemptAt !== null && Date.parse(nextAttemptAt) > Date.now()) continue;
+    if (state?.state === 'handed-off') context.logger.info('file ack overdue: sending the transfer again', { transfer_id: listed.transfer_id, via: state.via });
     const lock = await lockTransfer(store.directory, listed.transfer_id);
     if (lock === undefined) continue; // being sent right now (skcomm send --file)
     try {
@@ -426,9 +441,9 @@ export async function resumeFileTransfers(context: FileSendContext, options: Res
 
 /**
  * `skcomm outbox retry ID`: the pending transfer with this transfer or envelope id, tried
- * now whatever its next attempt, through the daemon's path (resumeOne). Undefined when
- * none matches. E_ALREADY_EXISTS while another process (a daemon, a send --file) sends it.
- * A handed-off transfer is not sent again: a resend could not bring a lost ack back.
+ * now whatever its next attempt, through the daemon's path (resumeOne); a handed-off one
+ * too (its ack is awaited: the receiver is asked to deliver and ack it again). Undefined
+ * when none matches. E_ALREADY_EXISTS while another process (a daemon, a send --file) sends it.
  */
 export async function retryFileTransfer(context: FileSendContext, id: string, options: ResumeFileTransfersOptions = {}): Promise<FileRetryReport | undefined> {
   const store = new OutgoingTransferStore(outgoingTransfersDir(context.layout));
@@ -449,15 +464,6 @@ export async function retryFileTransfer(context: FileSendContext, id: string, op
       return { ...transferIdentity(record, peer), state: 'dropped', attempts: [], reason: 'its envelope outlived its ttl: the receiver would refuse it; send the file again' };
     }
     const state = await readTransferState(store.directory, record.transfer_id);
-    if (state?.state === 'handed-off') {
-      return {
-        ...transferIdentity(record, peer),
-        state: 'handed-off',
-        ...(state.via === null ? {} : { transport: state.via }),
-        attempts: [],
-        reason: `already handed off: ${peer} holds all of it; waiting for its ack (sending again cannot bring a lost ack back)`,
-      };
-    }
     return await resumeOne(context, store, record, state, options);
   } finally {
     await lock.release();
@@ -507,7 +513,16 @@ async function resumeOne(
     const sendOptions: SendFileOptions = onProgress === undefined ? {} : { onProgress: (phase, done, total) => onProgress({ transfer_id: record.transfer_id, name: record.manifest.name }, phase, done, total) };
     const round = await runTransfer(context, store, record, progressReporting(outgoing, sendOptions), candidates, pinned.record, options.signal);
     const { attempts } = round;
-    if (round.handedOffVia !== undefined) return { ...identity, state: 'handed-off', transport: round.handedOffVia, attempts };
+    if (round.handedOffVia !== undefined) {
+      return {
+        ...identity,
+        state: 'handed-off',
+        transport: round.handedOffVia,
+        attempts,
+        reason: `waiting for the ack; sent again after ${round.nextAttemptAt ?? 'a while'} if it does not come`,
+        ...(round.nextAttemptAt === undefined ? {} : { next_attempt_at: round.nextAttemptAt }),
+      };
+    }
     if (!round.kept) return { ...identity, state: 'dropped', attempts, reason: 'every transport that streams files refused it for good' };
     return {
       ...identity,
@@ -541,7 +556,7 @@ export interface PendingFileTransfer {
   size: number;
   state: TransferState['state'];
   rounds: number;
-  /** Null once handed off (then it waits for the ack). */
+  /** Queued: the next attempt; handed off: when it is sent again if its ack has not come. Null: now. */
   next_attempt_at: string | null;
   last_error: TransferState['last_error'];
   via: string | null;

@@ -3,7 +3,7 @@
  * `<transfer_id>.state.json` (the record itself, `<transfer_id>.json`, holds the key and is
  * written once). The state says whether the transfer still has to reach the receiver
  * (`queued`, with a persisted next attempt, so a restarted daemon keeps the backoff) or
- * was handed off and waits for the signed ack. A record without a state file is `queued`
+ * was handed off and waits for the signed ack (until its persisted deadline, then sent again). A record without a state file is `queued`
  * and due now (a send that crashed before its first attempt ended).
  *
  * `<transfer_id>.lock` keeps two processes (a daemon, a `skcomm send --file`) from
@@ -19,9 +19,12 @@ import { errnoOf, readRegularFile, writeFileAtomic } from '../store/fs-atomic.js
 export interface TransferState {
   /** `queued`: not yet at the receiver, retried when due; `handed-off`: the receiver holds it all, waiting for the ack. */
   state: 'queued' | 'handed-off';
-  /** Rounds that ended without a hand-off (each one already retried within itself). */
+  /** Rounds so far (each one already retried within itself): without a hand-off, or handed off and the ack overdue. */
   rounds: number;
-  /** When a queued transfer is tried again (ISO-8601); null once handed off. */
+  /**
+   * When the transfer is tried again (ISO-8601): queued, the next attempt; handed off, the
+   * moment its ack is overdue. Null in a state written before ack deadlines: due now.
+   */
   next_attempt_at: string | null;
   last_error: { code: string; message: string; at: string } | null;
   /** The transport that took it. */

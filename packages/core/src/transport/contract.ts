@@ -58,7 +58,10 @@ export interface InboundEnvelope {
   receivedAt: Date;
   /** Where it came from, for logs and quarantine records (a file name, a remote address). */
   source?: string;
-  /** The ciphertext that travelled beside this envelope (`sendWithAttachment`), complete and on disk. */
+  /**
+   * The ciphertext that travelled beside this envelope (`sendWithAttachment`), complete and on
+   * disk. Absent on a redelivery of an envelope whose attachment the receiver committed before.
+   */
   attachment?: InboundAttachment;
   commit(): Promise<void>;
 }
@@ -128,6 +131,10 @@ export interface Transport {
    * Optional: sends an envelope with a large attachment. Resolves once the receiver holds the
    * whole attachment durably and has queued the envelope (a hop ack). A failure throws a
    * TransportError; calling again with the same attachment id resumes where the receiver stopped.
+   * Calling again after the receiver committed the envelope delivers the envelope again, so
+   * that its recipient can acknowledge it once more (an end-to-end ack was lost): without
+   * `attachment` when the transport remembers the commit (then no chunk is read), or with
+   * the attachment sent again when it does not.
    */
   sendWithAttachment?(bytes: Uint8Array, attachment: OutgoingAttachment, target: SendTarget, options?: SendOptions): Promise<SendResult>;
   /** Push transports: called for each arriving envelope. Returns an unsubscribe function. */
