@@ -54,25 +54,15 @@ import {
 } from '../store/index.js';
 import type { InboundEnvelope, Logger, Transport, TransportContext } from '../transport/contract.js';
 import { decideRound, describeFailures, expiresAt } from './delivery.js';
-import {
-  acknowledgeFileTransfer,
-  type FileResumeSummary,
-  type FileSendContext,
-  type FileSendReport,
-  findFileTransfer,
-  forgetFileTransfer,
-  type FileRetryReport,
-  listFileTransfers,
-  type PendingFileTransfer,
-  receivedFilesDir,
-  resumeFileTransfers,
-  type ResumeFileTransfersOptions,
-  retryFileTransfer,
-  type SendFileOptions,
-  sendFile,
-} from './files.js';
+import { acknowledgeFileTransfer } from './file-acks.js';
+import { receivedFilesDir } from './file-paths.js';
+import { type FileResumeSummary, type FileRetryReport, resumeFileTransfers, type ResumeFileTransfersOptions, retryFileTransfer } from './file-resume.js';
+import { type FileSendReport, sendFile } from './file-send.js';
+import { findFileTransfer, forgetFileTransfer, listFileTransfers, type PendingFileTransfer } from './file-transfers.js';
+import type { FileSendContext, SendFileOptions } from './file-types.js';
 import { forgetSavedFile, saveReceivedFile, sweepReceivedLeftovers } from './received-files.js';
 import type { AgentSendOptions, AttemptReport, ReceiveResult, Rejection, SendReport, TransportStatus } from './types.js';
+import { sleep } from './abortable-sleep.js';
 
 export interface AgentOpenOptions {
   /** Home directory; default `$SKCOMM_HOME` or `~/.skcomm`. */
@@ -779,19 +769,6 @@ function buildSendReport(report: DeliveryReport, entry: OutboxEntry | undefined)
 function rotateAfter(names: readonly string[], name: string): string[] {
   const index = names.indexOf(name);
   return index === -1 ? [...names] : [...names.slice(index + 1), ...names.slice(0, index + 1)];
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 interface LoadedTransports {

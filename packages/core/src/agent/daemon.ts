@@ -11,7 +11,8 @@ import type { VerifiedMessage } from '../message.js';
 import { acquireHomeLock } from '../store/index.js';
 import type { InboundEnvelope, Logger, Transport } from '../transport/contract.js';
 import type { Agent } from './agent.js';
-import type { DroppedFileTransfer } from './files.js';
+import type { DroppedFileTransfer } from './file-resume.js';
+import { sleep } from './abortable-sleep.js';
 
 export interface DaemonOptions {
   signal: AbortSignal;
@@ -138,15 +139,3 @@ async function fileResumeLoop(agent: Agent, summary: DaemonSummary, options: Dae
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

@@ -2,20 +2,18 @@
 export { Agent, type AgentOpenOptions } from './agent.js';
 export { type DaemonOptions, type DaemonSummary, runDaemon } from './daemon.js';
 export { decideRound, type RoundDecision } from './delivery.js';
+export { outgoingTransfersDir, receivedFilesDir } from './file-paths.js';
 export {
   type DroppedFileTransfer,
-  FILE_RETRIES_WITHOUT_PROGRESS,
   type FileResumeSummary,
   type FileRetryReport,
-  type FileSendPhase,
   type FileTransferProgress,
-  type FileSendReport,
-  type PendingFileTransfer,
-  outgoingTransfersDir,
-  receivedFilesDir,
   type ResumeFileTransfersOptions,
-  type SendFileOptions,
-} from './files.js';
+} from './file-resume.js';
+export { FILE_RETRIES_WITHOUT_PROGRESS } from './file-round.js';
+export { type FileSendReport } from './file-send.js';
+export { type PendingFileTransfer } from './file-transfers.js';
+export { type FileSendPhase, type SendFileOptions } from './file-types.js';
 export {
   buildInlineFileBody,
   INLINE_FILE_CONTENT_TYPE,
