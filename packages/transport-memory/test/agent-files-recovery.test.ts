@@ -6,34 +6,18 @@
  * on redelivery; a crash's `.part` leftovers go at the next start.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '@skcomm/core';
-import { Agent, type DroppedFileTransfer, receivedFileOf, runDaemon } from '@skcomm/core/agent';
+import { type DroppedFileTransfer, receivedFileOf, runDaemon } from '@skcomm/core/agent';
 import { OutgoingTransferStore } from '@skcomm/core/files';
-import { readConfig, writeConfig } from '@skcomm/core/store';
-import { makeTestAgents, type TestAgent, type TestAgents } from '@skcomm/core/testing';
-import { memory, MemoryNetwork, type MemoryTransport } from '../src/index.js';
+import type { MemoryNetwork } from '../src/index.js';
+import { agentPairPerTest, type Side } from './agent-pair.js';
 
-interface Side {
-  test: TestAgent;
-  agent: Agent;
-  transport: MemoryTransport;
-}
-
-let agents: TestAgents<'alice' | 'bob'> | undefined;
-let sides: Side[] = [];
-let scratch = '';
 const warnings: Array<{ message: string; fields: Record<string, unknown> | undefined }> = [];
 
-afterEach(async () => {
-  await Promise.all(sides.map((side) => side.agent.close()));
-  sides = [];
-  await agents?.cleanup();
-  agents = undefined;
-  if (scratch !== '') await rm(scratch, { recursive: true, force: true });
+afterEach(() => {
   warnings.length = 0;
 });
 
@@ -44,36 +28,11 @@ const logger: Logger = {
   error: (message, fields) => void warnings.push({ message, fields }),
 };
 
-async function setUp() {
-  agents = await makeTestAgents(['alice', 'bob']);
-  scratch = await mkdtemp(join(tmpdir(), 'skcomm-agent-files-recovery-'));
-  const network = new MemoryNetwork({ seed: 7, spoolDir: join(scratch, 'spool') });
-  for (const test of [agents.alice, agents.bob]) {
-    await writeConfig(test.home, { ...(await readConfig(test.home)), retry_schedule_seconds: [0.02] });
-  }
-  return { network, alice: await openSide(agents.alice, network), bob: await openSide(agents.bob, network) };
-}
-
-async function openSide(test: TestAgent, network: MemoryNetwork): Promise<Side> {
-  const transport = memory({ network })({ selfFingerprint: test.identity.fingerprint, logger });
-  const agent = await Agent.open({ home: test.home, passphrase: async () => test.passphrase, logger, transports: [transport] });
-  await agent.activeTransports();
-  const side = { test, agent, transport };
-  sides.push(side);
-  return side;
-}
-
-/** A crash: the agent is gone without a goodbye; a new process opens the same home. */
-async function restart(side: Side, network: MemoryNetwork): Promise<Side> {
-  await side.agent.close();
-  await side.transport.stop();
-  sides = sides.filter((candidate) => candidate !== side);
-  return openSide(side.test, network);
-}
+const { setUp, restart, scratch } = agentPairPerTest({ seed: 7, logger, retrySeconds: [0.02] });
 
 async function writeRandomFile(name: string, size: number): Promise<{ path: string; bytes: Buffer; sha256: string }> {
   const bytes = randomBytes(size);
-  const path = join(scratch, name);
+  const path = join(scratch(), name);
   await writeFile(path, bytes);
   return { path, bytes, sha256: sha256Of(bytes) };
 }
@@ -156,7 +115,7 @@ describe('the daemon resumes pending file transfers', () => {
     // As an earlier round on a slow schedule would have left it: the next attempt an hour away.
     await writeFile(stateFile(alice, transferId), JSON.stringify({ ...state, next_attempt_at: new Date(Date.now() + 3_600_000).toISOString() }));
 
-    const reborn = await restart(alice, network);
+    const reborn = await restart(alice);
     expect(await reborn.agent.resumeFileTransfers()).toEqual({ attempted: 0, handedOff: 0, dropped: [], transfers: [] });
     expect(network.pendingCount(bob.test.identity.fingerprint)).toBe(0);
 
@@ -321,7 +280,7 @@ describe('receiving a file survives a crash', () => {
       const received = join(bob.test.home, 'files', 'received');
       expect(sha256Of(await readFile(join(received, 'photo.raw')))).toBe(file.sha256);
 
-      const reborn = await restart(bob, network);
+      const reborn = await restart(bob);
       await rm(inboxDir);
       await mkdir(inboxDir, { mode: 0o700 });
       const [message] = (await reborn.agent.receive()).messages;
@@ -342,7 +301,7 @@ describe('receiving a file survives a crash', () => {
     const received = join(bob.test.home, 'files', 'received');
     await writeFile(join(received, 'photo.raw'), 'edited by the user');
 
-    const reborn = await restart(bob, network);
+    const reborn = await restart(bob);
     await rm(inboxDir);
     const [message] = (await reborn.agent.receive()).messages;
     const saved = receivedFileOf(message!);
@@ -361,7 +320,7 @@ describe('receiving a file survives a crash', () => {
     const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
     await utimes(old, twoDaysAgo, twoDaysAgo);
 
-    const reborn = await restart(bob, network);
+    const reborn = await restart(bob);
     await reborn.agent.receive();
     await expect(stat(old)).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await readFile(fresh, 'utf8')).toBe('being written');

@@ -8,15 +8,25 @@
  * Any failure is a typed error (E_FILE_MANIFEST, E_FILE_INTEGRITY) that quarantines the
  * envelope, and nothing half-written stays in the destination.
  *
- * Saving is idempotent per message: after the file gets its final name, a small marker
- * in `.partial/` (`<transfer_id>.saved.json`, or `<envelope_id>.saved.json` inline) says
- * where it went. A redelivery after a crash between that and the inbox write finds the
- * marker and reuses the file when its size and sha256 still match, instead of saving it
- * again as "name (1)". The agent removes the marker once the message is in the inbox;
- * leftovers go at start (sweepReceivedLeftovers).
+ * Saving is idempotent per message, through a marker in `.partial/` (`<transfer_id>.saved.json`,
+ * or `<envelope_id>.saved.json` inline), in this order:
+ *   1. the verified plaintext is fsynced in a `.part` file;
+ *   2. the marker is written durably as an intent: envelope, sender, size, sha256 and
+ *      the `.part` file's identity (device, inode, birth and modification times), which
+ *      link() keeps;
+ *   3. the `.part` is linked to the first free "name", "name (1)", ... and unlinked;
+ *   4. the marker is completed with that path; 5. the message goes to the inbox.
+ * The envelope is committed only after 5, so a crash anywhere brings it again. The
+ * redelivery reuses the file whose identity the marker records, if it still holds the
+ * same size and sha256: at the recorded path (crash after 4), or under one of the
+ * names the link tried (crash between 3 and 4); none matches after a crash before 3, and
+ * the file is saved anew. A file the user put there is another inode, or the same number
+ * reused with a later birth time, so never taken for ours; nothing is hashed but the one
+ * file with the recorded identity. The agent removes the marker once the message is in
+ * the inbox; leftovers, intents included, go at start (sweepReceivedLeftovers).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { type BigIntStats, constants } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ErrorCode, StorageError } from '../errors.js';
@@ -71,7 +81,7 @@ export async function saveReceivedFile(message: VerifiedMessage, inbound: Inboun
   if (message.type === STREAMED_FILE_PAYLOAD_TYPE) return saveStreamed(message, inbound, receivedDir);
   if (message.type === INLINE_FILE_PAYLOAD_TYPE && message.contentType === INLINE_FILE_CONTENT_TYPE) {
     const file = parseInlineFileBody(message.body);
-    const path = await saveOnce(receivedDir, message, message.envelopeId, file, () => writeUnique(receivedDir, file.name, file.bytes));
+    const path = await saveOnce(receivedDir, message, message.envelopeId, file, (beforeNaming) => writeUnique(receivedDir, file.name, file.bytes, beforeNaming));
     const body: ReceivedFileBody = {
       name: file.name,
       size: file.size,
@@ -97,20 +107,44 @@ async function saveStreamed(message: VerifiedMessage, inbound: InboundEnvelope, 
     throw new FileIntegrityError(`envelope ${message.envelopeId} announces file transfer ${manifest.transfer_id} but arrived via ${inbound.transport} without its attachment`);
   }
   const { attachment } = inbound;
-  const path = await saveOnce(receivedDir, message, manifest.transfer_id, manifest, async () => (await decryptAttachment(manifest, attachment, receivedDir)).path);
+  const path = await saveOnce(receivedDir, message, manifest.transfer_id, manifest, async (beforeNaming) => (await decryptAttachment(manifest, attachment, receivedDir, { beforeNaming })).path);
   return { ...message, body: JSON.stringify({ ...describeFile(manifest), path }) };
 }
 
-/** Where an earlier delivery of this message saved its file. */
-interface SavedMarker {
+/** Which file an earlier delivery of this message saved, or was about to name: its identity is the `.part` file's. */
+interface SavedMarker extends FileIdentity {
   envelope_id: string;
   from: string;
-  path: string;
   size: number;
   sha256: string;
+  /** Where it was named; absent while the marker is only an intent. */
+  path?: string;
   /** Past this the envelope is refused as expired, so it cannot come again: the marker may go. */
   expires_at: string;
 }
+
+/**
+ * What tells one file from another, as decimal strings: st_dev and st_ino, which link()
+ * keeps, with the birth and modification times, because a file system may give a deleted
+ * file's inode number to the next file created (ext4 does, at once). Nothing writes our
+ * file after its fsync, so its mtime stays; where birth times are unknown they read 0.
+ */
+interface FileIdentity {
+  dev: string;
+  ino: string;
+  birthtime_ns: string;
+  mtime_ns: string;
+}
+
+/** The file a message carries, as far as saving it goes. */
+interface ExpectedFile {
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+/** Saves the file and returns its path, calling `beforeNaming` with the `.part` file it is about to link to its name. */
+type SaveFile = (beforeNaming: (partialPath: string) => Promise<void>) => Promise<string>;
 
 function markerPath(receivedDir: string, key: string): string {
   return join(receivedDir, PARTIAL_DIRECTORY, `${key}${SAVED_MARKER_SUFFIX}`);
@@ -118,60 +152,114 @@ function markerPath(receivedDir: string, key: string): string {
 
 /**
  * Runs `save` unless an earlier delivery of the same message (same key, envelope id and
- * sender) already saved the same file (size and sha256) and it is still there.
+ * sender) already named the same file (size and sha256) and that very file is still there.
  */
-async function saveOnce(
-  receivedDir: string,
-  message: VerifiedMessage,
-  key: string,
-  file: { size: number; sha256: string },
-  save: () => Promise<string>,
-): Promise<string> {
+async function saveOnce(receivedDir: string, message: VerifiedMessage, key: string, file: ExpectedFile, save: SaveFile): Promise<string> {
   const marker = markerPath(receivedDir, key);
   const earlier = await readMarker(marker);
-  if (
-    earlier !== undefined &&
-    earlier.envelope_id === message.envelopeId &&
-    earlier.from === message.from.fingerprint &&
-    earlier.size === file.size &&
-    earlier.sha256 === file.sha256 &&
-    dirname(earlier.path) === receivedDir &&
-    (await holdsFile(earlier.path, file.size, file.sha256))
-  ) {
-    return earlier.path;
+  if (earlier !== undefined && isSameDelivery(earlier, message, file)) {
+    const found = await findSavedFile(receivedDir, earlier, file);
+    if (found !== undefined) {
+      // Best effort, like the completion below: the intent alone finds the file again.
+      if (earlier.path === undefined) await writeMarker(marker, { ...earlier, path: found }).catch(() => undefined);
+      return found;
+    }
   }
-  const path = await save();
-  const record: SavedMarker = {
-    envelope_id: message.envelopeId,
-    from: message.from.fingerprint,
-    path,
-    size: file.size,
-    sha256: file.sha256,
-    expires_at: new Date(message.createdAt.getTime() + message.ttlSeconds * 1000 + MARKER_SLACK_MS).toISOString(),
-  };
-  // Best effort: without it only a crash before the inbox write costs a second copy.
-  await writeFileAtomic(marker, `${JSON.stringify(record)}\n`, { mode: 0o600 }).catch(() => undefined);
+  let intent: SavedMarker | undefined;
+  const path = await save(async (partialPath) => {
+    intent = {
+      envelope_id: message.envelopeId,
+      from: message.from.fingerprint,
+      size: file.size,
+      sha256: file.sha256,
+      ...(await identityOf(partialPath)),
+      expires_at: new Date(message.createdAt.getTime() + message.ttlSeconds * 1000 + MARKER_SLACK_MS).toISOString(),
+    };
+    // Durable before the link: from then on a crash leaves a marker that knows the named file.
+    await writeMarker(marker, intent);
+  });
+  if (intent === undefined) throw new StorageError(ErrorCode.Storage, `saving ${file.name} gave it a name without recording it first`);
+  // Best effort: without it the redelivery looks the file up by the names the link tried.
+  await writeMarker(marker, { ...intent, path }).catch(() => undefined);
   return path;
+}
+
+function isSameDelivery(marker: SavedMarker, message: VerifiedMessage, file: ExpectedFile): boolean {
+  return marker.envelope_id === message.envelopeId && marker.from === message.from.fingerprint && marker.size === file.size && marker.sha256 === file.sha256;
+}
+
+function writeMarker(path: string, marker: SavedMarker): Promise<void> {
+  return writeFileAtomic(path, `${JSON.stringify(marker)}\n`, { mode: 0o600 });
+}
+
+async function identityOf(path: string): Promise<FileIdentity> {
+  let stats: BigIntStats;
+  try {
+    stats = await lstat(path, { bigint: true });
+  } catch (cause) {
+    throw StorageError.fromFs(cause, `cannot stat ${path}`);
+  }
+  return identityFromStats(stats);
+}
+
+function identityFromStats(stats: BigIntStats): FileIdentity {
+  return { dev: stats.dev.toString(), ino: stats.ino.toString(), birthtime_ns: stats.birthtimeNs.toString(), mtime_ns: stats.mtimeNs.toString() };
+}
+
+function isIdentity(stats: BigIntStats, identity: FileIdentity): boolean {
+  const actual = identityFromStats(stats);
+  return actual.dev === identity.dev && actual.ino === identity.ino && actual.birthtime_ns === identity.birthtime_ns && actual.mtime_ns === identity.mtime_ns;
+}
+
+/**
+ * The path of the file the marker names, if it is in `receivedDir` and still holds the
+ * expected bytes. An intent without a path: the link tried "name", "name (1)", ... in
+ * order, so the file, if named, is among them up to the first free one. Only the one
+ * with the recorded identity is read.
+ */
+async function findSavedFile(receivedDir: string, marker: SavedMarker, file: ExpectedFile): Promise<string | undefined> {
+  if (marker.path !== undefined) {
+    return dirname(marker.path) === receivedDir && (await holdsFile(marker.path, marker, file)) ? marker.path : undefined;
+  }
+  const safeName = safeFileName(file.name);
+  for (let attempt = 0; attempt < MAX_NAME_ATTEMPTS; attempt++) {
+    const path = join(receivedDir, attempt === 0 ? safeName : numberedFileName(safeName, attempt));
+    let stats: BigIntStats;
+    try {
+      stats = await lstat(path, { bigint: true });
+    } catch (cause) {
+      if (errnoOf(cause) === 'ENOENT') return undefined;
+      throw StorageError.fromFs(cause, `cannot stat ${path}`);
+    }
+    if (isIdentity(stats, marker)) return (await holdsFile(path, marker, file)) ? path : undefined;
+  }
+  return undefined;
+}
+
+function isMarker(value: Partial<SavedMarker>): value is SavedMarker {
+  const decimal = /^-?[0-9]+$/;
+  return (
+    typeof value.envelope_id === 'string' &&
+    typeof value.from === 'string' &&
+    typeof value.size === 'number' &&
+    typeof value.sha256 === 'string' &&
+    [value.dev, value.ino, value.birthtime_ns, value.mtime_ns].every((field) => typeof field === 'string' && decimal.test(field)) &&
+    (value.path === undefined || typeof value.path === 'string') &&
+    typeof value.expires_at === 'string'
+  );
 }
 
 async function readMarker(path: string): Promise<SavedMarker | undefined> {
   try {
     const parsed = JSON.parse((await readRegularFile(path, 64 * 1024)).toString('utf8')) as Partial<SavedMarker>;
-    const valid =
-      typeof parsed.envelope_id === 'string' &&
-      typeof parsed.from === 'string' &&
-      typeof parsed.path === 'string' &&
-      typeof parsed.size === 'number' &&
-      typeof parsed.sha256 === 'string' &&
-      typeof parsed.expires_at === 'string';
-    return valid ? (parsed as SavedMarker) : undefined;
+    return isMarker(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** True when `path` is a regular file (not a symlink) of exactly this size and sha256. */
-async function holdsFile(path: string, size: number, sha256: string): Promise<boolean> {
+/** True when `path` is, without following a symlink, the regular file `identity` names, of exactly this size and sha256. */
+async function holdsFile(path: string, identity: FileIdentity, file: ExpectedFile): Promise<boolean> {
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -179,11 +267,11 @@ async function holdsFile(path: string, size: number, sha256: string): Promise<bo
     return false;
   }
   try {
-    const stats = await handle.stat();
-    if (!stats.isFile() || stats.size !== size) return false;
+    const stats = await handle.stat({ bigint: true });
+    if (!stats.isFile() || !isIdentity(stats, identity) || stats.size !== BigInt(file.size)) return false;
     const hash = createHash('sha256');
     for await (const chunk of handle.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
-    return hash.digest('hex') === sha256;
+    return hash.digest('hex') === file.sha256;
   } catch {
     return false;
   } finally {
@@ -206,8 +294,8 @@ export async function forgetSavedFile(receivedDir: string, message: VerifiedMess
 
 /**
  * Removes what crashes leave in `<receivedDir>/.partial/`: `.part` files older than a day
- * (a decrypt or an inline save cut short) and markers of messages past their ttl.
- * Returns how many files went.
+ * (a decrypt or an inline save cut short) and markers, intents or complete, of messages
+ * past their ttl. Returns how many files went.
  */
 export async function sweepReceivedLeftovers(receivedDir: string, now: Date = new Date()): Promise<number> {
   const partialDir = join(receivedDir, PARTIAL_DIRECTORY);
@@ -243,9 +331,10 @@ export async function sweepReceivedLeftovers(receivedDir: string, now: Date = ne
 
 /**
  * Writes bytes under a fresh name in `directory`: a temp file in `.partial/`, fsynced,
- * then linked to the first free "name", "name (1)", ... (link never replaces a file).
+ * handed to `beforeNaming`, then linked to the first free "name", "name (1)", ... (link
+ * never replaces a file).
  */
-async function writeUnique(directory: string, name: string, bytes: Uint8Array): Promise<string> {
+async function writeUnique(directory: string, name: string, bytes: Uint8Array, beforeNaming: (partialPath: string) => Promise<void>): Promise<string> {
   const partialDir = join(directory, PARTIAL_DIRECTORY);
   try {
     await mkdir(partialDir, { recursive: true, mode: 0o700 });
@@ -261,6 +350,7 @@ async function writeUnique(directory: string, name: string, bytes: Uint8Array): 
     } finally {
       await handle.close();
     }
+    await beforeNaming(tempPath);
     const safeName = safeFileName(name);
     for (let attempt = 0; attempt < MAX_NAME_ATTEMPTS; attempt++) {
       const path = join(directory, attempt === 0 ? safeName : numberedFileName(safeName, attempt));

@@ -25,6 +25,11 @@ const MAX_NAME_ATTEMPTS = 10_000;
 export interface DecryptAttachmentOptions {
   /** Plaintext bytes verified and written so far, after each chunk. */
   onProgress?(done: number, size: number): void;
+  /**
+   * Called with the verified, fsynced temp file just before it gets its final name (by
+   * link(), so the named file is this inode); a throw leaves the destination untouched.
+   */
+  beforeNaming?(partialPath: string): Promise<void>;
 }
 
 export interface DecryptedFile {
@@ -48,6 +53,7 @@ export async function decryptAttachment(
   const tempPath = join(partialDir, `${manifest.transfer_id}.${randomBytes(6).toString('hex')}.part`);
   try {
     await decryptToFile(manifest, attachment, tempPath, options);
+    await options.beforeNaming?.(tempPath);
     const path = await linkUnique(tempPath, destinationDir, safeFileName(manifest.name));
     try {
       await unlink(tempPath);
