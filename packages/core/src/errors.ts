@@ -20,6 +20,8 @@ export const ErrorCode = {
   FromFuture: 'E_FROM_FUTURE',
   Replay: 'E_REPLAY',
   TrustDenied: 'E_TRUST_DENIED',
+  /** A `command` created more than 5 minutes ago: too old to act on, whatever its ttl. */
+  Stale: 'E_STALE',
   // Keys and identity
   KeyInvalid: 'E_KEY_INVALID',
   PassphraseRequired: 'E_PASSPHRASE_REQUIRED',

@@ -8,6 +8,7 @@ import * as openpgp from 'openpgp';
 import { detachedSignatureInput, canonicalBytes } from '../envelope/canonical.js';
 import {
   DEFAULT_MAX_RETRIES,
+  COMMAND_TTL_SECONDS,
   DEFAULT_TTL_SECONDS,
   type Envelope,
   type SignedDocument,
@@ -51,7 +52,7 @@ export function buildSignedDocument(draft: EnvelopeDraft, options: SealOptions):
     ctx: signedDocumentContext,
     envelope_id: draft.envelopeId ?? randomUUID(),
     created_at: (draft.createdAt ?? new Date()).toISOString(),
-    ttl_seconds: draft.ttlSeconds ?? DEFAULT_TTL_SECONDS,
+    ttl_seconds: draft.ttlSeconds ?? (draft.type === 'command' ? COMMAND_TTL_SECONDS : DEFAULT_TTL_SECONDS),
     from: { name: options.sender.name, fingerprint: options.sender.fingerprint },
     to: { name: options.recipient.name, fingerprint: options.recipient.fingerprint },
     type: draft.type ?? 'message',

@@ -37,6 +37,11 @@ export const TRANSPORT_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
 /** Longest accepted ttl: 30 days. */
 export const MAX_TTL_SECONDS = 30 * 24 * 3600;
 export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
+/**
+ * The default ttl of a `command`: receivers refuse one created more than 5 minutes ago
+ * (E_STALE), so the outbox expires it then instead of sending it late.
+ */
+export const COMMAND_TTL_SECONDS = 5 * 60;
 export const DEFAULT_MAX_RETRIES = 5;
 
 const name = v.pipe(v.string(), v.minLength(1), v.maxLength(128));

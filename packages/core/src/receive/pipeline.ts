@@ -138,6 +138,12 @@ export function createReceivePipeline(options: ReceivePipelineOptions): ReceiveP
 
       let command: { verb: string; handler: CommandHandler } | undefined;
       if (document.type === COMMAND_TYPE) {
+        // A command acts now: one held back (by a relay, a queue, an attacker) is not run late (T12).
+        if (nowMs - createdAtMs > MAX_CLOCK_SKEW_MS) {
+          throw new RejectionError(ErrorCode.Stale, `command created ${document.created_at}, more than 5 minutes ago: too old to run`, {
+            field: 'document.created_at',
+          });
+        }
         if (!trustAtLeast(peer.record.trust, 'trusted')) {
           throw new RejectionError(ErrorCode.TrustDenied, `peer ${peer.record.name} is ${peer.record.trust}; commands need trusted`, {
             field: 'payload.type',

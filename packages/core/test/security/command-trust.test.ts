@@ -1,7 +1,8 @@
 /**
- * T12, remote commands. A `command` runs only from a peer trusted >= `trusted` and only
- * through a handler the user registered for its verb; anything else is E_TRUST_DENIED
- * and reaches neither the inbox nor a handler. Unknown types are delivered, never run.
+ * T12, remote commands. A `command` runs only from a peer trusted >= `trusted`, only
+ * through a handler the user registered for its verb, only while fresh (created at most
+ * 5 minutes ago: E_STALE) and only once; anything else reaches neither the inbox nor a
+ * handler. Unknown types are delivered, never run.
  */
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { ErrorCode, type TrustLevel } from '../../src/index.js';
@@ -45,6 +46,31 @@ describe('command trust (T12)', () => {
       await expectRejected(agents.carol, envelope, ErrorCode.TrustDenied, options);
       expect(handler).not.toHaveBeenCalled();
     }
+  });
+
+  const minutes = 60_000;
+  test.each([
+    [4, 'accepted'],
+    [6, 'stale'],
+    [60, 'stale'],
+  ] as const)('a command created %i minutes ago by a trusted peer with a handler -> %s', async (age, expected) => {
+    await agents.carol.peers.setTrust('opus', 'trusted');
+    const handler = vi.fn();
+    const envelope = await agents.opus.seal(agents.carol, { ...statusCommand, createdAt: new Date(Date.now() - age * minutes), ttlSeconds: 3600 * 24 });
+    if (expected === 'accepted') {
+      await expectAccepted(agents.carol, envelope, { commandHandlers: handlers(handler) });
+      expect(handler).toHaveBeenCalledTimes(1);
+    } else {
+      const rejection = await expectRejected(agents.carol, envelope, ErrorCode.Stale, { commandHandlers: handlers(handler) });
+      expect(rejection.error.field).toBe('document.created_at');
+      expect(handler).not.toHaveBeenCalled();
+    }
+  });
+
+  test('a command is sealed with a 5-minute ttl unless one is given; other types keep the 7-day default', async () => {
+    expect((await agents.opus.seal(agents.carol, statusCommand)).routing.ttl_seconds).toBe(300);
+    expect((await agents.opus.seal(agents.carol, { ...statusCommand, ttlSeconds: 900 })).routing.ttl_seconds).toBe(900);
+    expect((await agents.opus.seal(agents.carol, { type: 'message', body: 'hi', contentType: 'text/plain' })).routing.ttl_seconds).toBe(7 * 24 * 3600);
   });
 
   test('a replayed command runs once', async () => {
