@@ -94,9 +94,9 @@ describe('R9 corrupt files in the shared folder', () => {
   }, 120_000);
 });
 
-describe('R10 clock skew (DESIGN §3: created_at <= now + 5 min, now <= created_at + ttl)', () => {
+describe('R10 clock skew (DESIGN §3: created_at <= now + 5 min, now <= created_at + ttl; commands at most 5 min old)', () => {
   const minutes = 60_000;
-  const table: Array<[string, number, 'accepted' | 'E_FROM_FUTURE' | 'expired, not sent']> = [
+  const table: Array<[string, number, 'accepted' | 'E_FROM_FUTURE' | 'E_STALE' | 'expired, not sent']> = [
     ['-24 h', -24 * 60 * minutes, 'accepted'],
     ['-1 h', -60 * minutes, 'accepted'],
     ['-6 min', -6 * minutes, 'accepted'],
@@ -108,6 +108,11 @@ describe('R10 clock skew (DESIGN §3: created_at <= now + 5 min, now <= created_
     // Created a day ago with a 1-hour ttl: the outbox expires it instead of sending it
     // (the receiver's own E_EXPIRED check is in core's security tests).
     ['-24 h, ttl 1 h', -24 * 60 * minutes, 'expired, not sent'],
+    // A command acts now (T12): one created over 5 min ago is refused whatever its ttl,
+    // and with its default 5-minute ttl the outbox expires it instead of sending it late.
+    ['command -6 min, ttl 1 d', -6 * minutes, 'E_STALE'],
+    ['command -1 h, ttl 1 d', -60 * minutes, 'E_STALE'],
+    ['command -6 min', -6 * minutes, 'expired, not sent'],
   ];
 
   test('every row of the table is accepted or rejected exactly as specified', async () => {
@@ -119,8 +124,9 @@ describe('R10 clock skew (DESIGN §3: created_at <= now + 5 min, now <= created_
       await receiver.activeTransports(); // listening before the first send
       const outcomes: Record<string, string> = {};
       for (const [label, offsetMs, _expected] of table) {
-        const ttlSeconds = label.includes('ttl 1 h') ? 3600 : undefined;
-        const { report } = await sender.send('receiver', { body: label, createdAt: new Date(Date.now() + offsetMs), ...(ttlSeconds ? { ttlSeconds } : {}) });
+        const ttlSeconds = label.includes('ttl 1 h') ? 3600 : label.includes('ttl 1 d') ? 24 * 3600 : undefined;
+        const payload = label.startsWith('command') ? { type: 'command', contentType: 'application/json', body: '{"verb":"status"}' } : { body: label };
+        const { report } = await sender.send('receiver', { ...payload, createdAt: new Date(Date.now() + offsetMs), ...(ttlSeconds ? { ttlSeconds } : {}) });
         if (report.state === 'expired') {
           outcomes[label] = 'expired, not sent';
           continue;
