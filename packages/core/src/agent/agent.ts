@@ -24,7 +24,7 @@ import {
   sealEnvelope,
   signedDocumentSha256,
 } from '../crypto/index.js';
-import type { ReceiveOutcome, ReceivePipeline } from '../receive/index.js';
+import type { CommandHandler, ReceiveOutcome, ReceivePipeline } from '../receive/index.js';
 import { createRouter, loadTransport, type LoadTransportOptions, planRoute, TransportCooldown, type TransportHealthRecord } from '../router/index.js';
 import type { DeliveryReport, RouteMode } from '../router/types.js';
 import {
@@ -80,6 +80,12 @@ export interface AgentOpenOptions {
   transports?: Transport[];
   /** Random source of the retry jitter, for tests. */
   random?: () => number;
+  /**
+   * Handlers of remote commands by verb. A `command` runs only from a peer trusted
+   * `trusted` or more, created at most 5 minutes ago, once, and only through a handler
+   * registered here: without one it is refused (E_TRUST_DENIED) and quarantined.
+   */
+  commandHandlers?: ReadonlyMap<string, CommandHandler>;
 }
 
 /** How many due messages one retry pass sends concurrently. */
@@ -707,6 +713,7 @@ export class Agent {
         onAck: (message) => this.applyAck(message),
         prepareForInbox: (message, inbound) => saveReceivedFile(message, inbound, receivedFilesDir(this.layout)),
         ...(this.options.now ? { now: this.options.now } : {}),
+        ...(this.options.commandHandlers ? { commandHandlers: this.options.commandHandlers } : {}),
       });
     })();
     this.pipeline.catch(() => (this.pipeline = undefined));

@@ -23,4 +23,5 @@ export {
   parseInlineFileBody,
 } from './inline-file.js';
 export { type ReceivedFileBody, receivedFileOf, STREAMED_FILE_PAYLOAD_TYPE } from './received-files.js';
+export type { CommandHandler } from '../receive/command.js';
 export type * from './types.js';
