@@ -28,6 +28,7 @@ import { Mailbox, MailboxFullError } from './mailbox.js';
 import { RelayMetrics } from './metrics.js';
 import { DEFAULT_LIMITS, type RelayLimits, type RelayOptions } from './options.js';
 import { TokenBucket } from './rate-limiter.js';
+import { SeenTokens } from './seen-tokens.js';
 import { Session } from './session.js';
 import { SignalingBroker } from './signaling-broker.js';
 
@@ -60,12 +61,21 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const { mailbox, replay } = await Mailbox.open(options.dataDir, limits, { logger });
   const stats = mailbox.stats();
   logger.info('mailbox loaded', { envelopes: stats.messages, recipients: stats.recipients, corrupt: replay.corrupt, tornSegments: replay.tornSegments });
+  let seenTokens: SeenTokens;
+  try {
+    const opened = await SeenTokens.open(options.dataDir, { logger });
+    seenTokens = opened.seen;
+    logger.info('seen tokens loaded', { ...opened.load });
+  } catch (error) {
+    await mailbox.close();
+    throw error;
+  }
 
   const metrics = new RelayMetrics();
   const dispatcher = new Dispatcher(mailbox, metrics);
   const signaling = new SignalingBroker();
   const signalingSockets = new Set<WebSocket>();
-  const authenticator = new Authenticator({ devAuth, allow: options.allow, maxConcurrentVerifications: limits.maxConcurrentVerifications });
+  const authenticator = new Authenticator({ devAuth, allow: options.allow, maxConcurrentVerifications: limits.maxConcurrentVerifications, seenTokens, logger });
   const buckets = new Map<string, TokenBucket>();
   const webSockets = new WebSocketServer({ noServer: true, maxPayload: limits.maxEnvelopeBytes + FRAME_OVERHEAD_BYTES, perMessageDeflate: false, clientTracking: true });
   const server = createServer((request, response) => answerHttp(request, response));
@@ -292,7 +302,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         for (const socket of sockets) socket.destroy();
         webSockets.close();
         await closed;
-        await mailbox.close();
+        await Promise.all([mailbox.close(), seenTokens.close()]);
       })()),
   };
 }
