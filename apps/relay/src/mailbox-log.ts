@@ -70,7 +70,7 @@ export class MailboxLog {
     if (this.closed) return Promise.reject(new StorageError('E_STORAGE', 'the mailbox log is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ bytes: encodeRecord(record), resolve, reject });
-      this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+      this.flushing ??= this.flush();
     });
   }
 
@@ -98,25 +98,35 @@ export class MailboxLog {
     this.handle = undefined;
   }
 
+  /**
+   * Writes queued records in batches, one datasync each, until the queue is empty. The
+   * flag is cleared here, in the same tick as the last emptiness check: cleared later (a
+   * `.finally()` runs after the callers' continuations), an append made by a caller the
+   * moment its previous one resolved would find a flush "running" and wait forever.
+   */
   private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      try {
-        const bytes = batch.length === 1 ? (batch[0]?.bytes ?? Buffer.alloc(0)) : Buffer.concat(batch.map((entry) => entry.bytes));
-        if (this.size > 0 && this.size + bytes.length > this.segmentBytes) await this.rotate();
-        const handle = this.handle ?? (await this.openSegment());
-        await handle.write(bytes);
-        await handle.datasync();
-        this.size += bytes.length;
-        for (const entry of batch) entry.resolve(this.segment);
-      } catch (cause) {
-        const error = StorageError.fromFs(cause, 'mailbox append');
-        for (const entry of batch) entry.reject(error);
-        // Part of the batch may be on disk: later records go to a fresh segment so they
-        // never sit behind a half-written one.
-        await this.rotate().catch((rotateError: unknown) => this.logger.error('mailbox segment rotation failed', { error: String(rotateError) }));
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        try {
+          const bytes = batch.length === 1 ? (batch[0]?.bytes ?? Buffer.alloc(0)) : Buffer.concat(batch.map((entry) => entry.bytes));
+          if (this.size > 0 && this.size + bytes.length > this.segmentBytes) await this.rotate();
+          const handle = this.handle ?? (await this.openSegment());
+          await writeFully(handle, bytes);
+          await handle.datasync();
+          this.size += bytes.length;
+          for (const entry of batch) entry.resolve(this.segment);
+        } catch (cause) {
+          const error = StorageError.fromFs(cause, 'mailbox append');
+          for (const entry of batch) entry.reject(error);
+          // Part of the batch may be on disk: later records go to a fresh segment so they
+          // never sit behind a half-written one.
+          await this.rotate().catch((rotateError: unknown) => this.logger.error('mailbox segment rotation failed', { error: String(rotateError) }));
+        }
       }
+    } finally {
+      this.flushing = undefined;
     }
   }
 
@@ -185,4 +195,14 @@ async function syncDirectory(directory: string): Promise<void> {
 
 function segmentName(segment: number): string {
   return `segment-${String(segment).padStart(12, '0')}.log`;
+}
+
+/** A write may take fewer bytes than given (a nearly full disk): the rest follows, or the error. */
+async function writeFully(handle: FileHandle, bytes: Buffer): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, written, bytes.length - written);
+    if (bytesWritten === 0) throw new StorageError('E_STORAGE_FULL', 'mailbox append wrote nothing: the disk is full');
+    written += bytesWritten;
+  }
 }
