@@ -153,12 +153,19 @@ export class ReplayStore {
     for (let attempt = 0; attempt < 3; attempt++) {
       const handle = await this.openAppendHandle();
       let after: { ino: number; size: number; nlink: number };
+      let tornFrom = -1;
       try {
-        await handle.write(lines);
+        tornFrom = fstatSync(handle.fd).size;
+        // One write() may take fewer bytes (a nearly full disk): go on until all are written or it fails.
+        for (let written = 0; written < lines.length; ) written += (await handle.write(lines, written, lines.length - written)).bytesWritten;
+        // Written whole: a failed fsync from here on leaves the lines (they count as seen).
+        tornFrom = -1;
         await handle.sync();
         if (this.inode === -1) await syncDirectory(dirname(this.path)); // the file may have just been created
         after = fstatSync(handle.fd); // synchronous: see refresh()
       } catch (cause) {
+        // A torn line (a full disk mid-write) must not glue itself to the next append.
+        if (tornFrom >= 0) await handle.truncate(tornFrom).catch(() => undefined);
         await this.closeAppendHandle();
         throw cause;
       }

@@ -11,8 +11,8 @@ import { Inbox, Quarantine, ReplayStore, writeFileAtomic } from '../../src/store
 import { inboundEnvelope, makeTestAgents } from '../../src/testing/index.js';
 import { removeTempDirs, tempDir, tempFilesIn } from '../helpers/temp.js';
 
-type FaultPoint = 'open' | 'write' | 'sync' | 'rename' | 'link';
-const fault = vi.hoisted(() => ({ at: undefined as FaultPoint | undefined }));
+type FaultPoint = 'open' | 'write' | 'torn-write' | 'sync' | 'rename' | 'link';
+const fault = vi.hoisted(() => ({ at: undefined as FaultPoint | undefined, tornWrites: 0 }));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs/promises')>();
@@ -24,6 +24,13 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     new Proxy(handle, {
       get(target, property) {
         if (fault.at === 'write' && (property === 'write' || property === 'writeFile')) return failing('write');
+        // The disk fills up midway: the first write takes half of what it was given, the next one fails.
+        if (fault.at === 'torn-write' && property === 'write') {
+          return async (buffer: Uint8Array, offset = 0, length = buffer.length - offset) => {
+            if (fault.tornWrites++ > 0) throw enospc('write');
+            return target.write(buffer, offset, Math.max(1, Math.floor(length / 2)));
+          };
+        }
         if (fault.at === 'sync' && property === 'sync') return failing('fsync');
         const value = Reflect.get(target, property, target) as unknown;
         return typeof value === 'function' ? value.bind(target) : value;
@@ -91,6 +98,20 @@ describe('stores under ENOSPC', () => {
     expect(await store.has(fingerprint, envelopeId)).toBe(seenAfterFailure);
     await store.add(fingerprint, envelopeId, new Date(Date.now() + 60_000));
     expect(await (await ReplayStore.open(path)).has(fingerprint, envelopeId)).toBe(true);
+  });
+
+  test('replay store add torn by a full disk midway: typed error, and the half line does not spoil the next ones', async () => {
+    const path = join(await tempDir(), 'seen.log');
+    const store = await ReplayStore.open(path);
+    fault.at = 'torn-write';
+    fault.tornWrites = 0;
+    await expect(store.add(fingerprint, envelopeId, new Date(Date.now() + 60_000))).rejects.toMatchObject({ code: ErrorCode.StorageFull });
+    fault.at = undefined;
+    const next = '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
+    await store.add(fingerprint, envelopeId, new Date(Date.now() + 60_000));
+    await store.add(fingerprint, next, new Date(Date.now() + 60_000));
+    const reopened = await ReplayStore.open(path);
+    expect([await reopened.has(fingerprint, envelopeId), await reopened.has(fingerprint, next)]).toEqual([true, true]);
   });
 
   test('quarantine put: typed error', async () => {
