@@ -2,7 +2,10 @@
  * Per-transport cooldown (DESIGN §4): a transport that failed `failuresBeforeCooldown`
  * times in a row (retryable failures only) is skipped for a while, then probed again by
  * the next attempt; each failed probe doubles the wait, up to `maxMs`. One success ends
- * it. Timing uses a monotonic clock; the snapshot carries wall-clock times for status.
+ * it. Failures that overlap in time count once: when a channel goes away, the sends in
+ * flight on it all fail together, and that is one failure of the channel, not N (counted
+ * apart, 16 concurrent sends would have benched it for 2^13 times the base wait).
+ * Timing uses a monotonic clock; the snapshot carries wall-clock times for status.
  */
 import type { DeliveryAttempt } from './types.js';
 
@@ -23,6 +26,8 @@ export interface TransportHealthRecord {
 interface Tracked {
   failures: number;
   coolingUntilMono: number;
+  /** When the last failure that counted was recorded (monotonic); -Infinity after a success. */
+  lastCountedFailureMono: number;
   record: TransportHealthRecord;
 }
 
@@ -53,26 +58,31 @@ export class TransportCooldown {
     if (attempt.outcome === 'handed-off') {
       entry.failures = 0;
       entry.coolingUntilMono = 0;
+      entry.lastCountedFailureMono = Number.NEGATIVE_INFINITY;
       entry.record = { ...entry.record, consecutive_failures: 0, cooling_down_until: null, last_success_at: at.toISOString() };
       this.changed = true;
       return;
     }
     // A non-retryable failure is about the envelope (too large, bad address), not the channel.
     if (attempt.error?.retryable === false) return;
+    const nowMono = this.monotonicNow();
+    const last_error = { code: attempt.error?.code ?? 'E_TRANSPORT', message: attempt.error?.message ?? 'failed', at: at.toISOString() };
+    // Started before the last counted failure was recorded: it failed along with that one.
+    if (nowMono - attempt.duration_ms < entry.lastCountedFailureMono) {
+      entry.record = { ...entry.record, last_error };
+      this.changed = true;
+      return;
+    }
     entry.failures++;
+    entry.lastCountedFailureMono = nowMono;
     const over = entry.failures - this.policy.failuresBeforeCooldown;
     let until: string | null = null;
     if (over >= 0) {
       const waitMs = Math.min(this.policy.maxMs, this.policy.baseMs * 2 ** Math.min(over, 30));
-      entry.coolingUntilMono = this.monotonicNow() + waitMs;
+      entry.coolingUntilMono = nowMono + waitMs;
       until = new Date(at.getTime() + waitMs).toISOString();
     }
-    entry.record = {
-      ...entry.record,
-      consecutive_failures: entry.failures,
-      cooling_down_until: until,
-      last_error: { code: attempt.error?.code ?? 'E_TRANSPORT', message: attempt.error?.message ?? 'failed', at: at.toISOString() },
-    };
+    entry.record = { ...entry.record, consecutive_failures: entry.failures, cooling_down_until: until, last_error };
     this.changed = true;
   }
 
@@ -94,6 +104,7 @@ export class TransportCooldown {
       entry = {
         failures: 0,
         coolingUntilMono: 0,
+        lastCountedFailureMono: Number.NEGATIVE_INFINITY,
         record: { consecutive_failures: 0, cooling_down_until: null, last_error: null, last_success_at: null },
       };
       this.tracked.set(name, entry);

@@ -17,17 +17,38 @@ describe('TransportCooldown', () => {
     const cooldown = new TransportCooldown({ failuresBeforeCooldown: 2, baseMs: 1000, maxMs: 3000 }, () => clock);
     cooldown.record(failed('ws'));
     expect(cooldown.remainingMs('ws')).toBe(0);
+    clock = 10;
     cooldown.record(failed('ws'));
     expect(cooldown.remainingMs('ws')).toBe(1000);
-    clock = 1000;
+    clock = 1010;
     cooldown.record(failed('ws')); // the probe failed
     expect(cooldown.remainingMs('ws')).toBe(2000);
+    clock = 1020;
     cooldown.record(failed('ws'));
     expect(cooldown.remainingMs('ws')).toBe(3000); // capped
     expect(cooldown.snapshot().ws).toMatchObject({ consecutive_failures: 4, last_error: { code: 'E_TRANSPORT' } });
     cooldown.record({ ...failed('ws'), outcome: 'handed-off' });
     expect(cooldown.remainingMs('ws')).toBe(0);
     expect(cooldown.snapshot().ws).toMatchObject({ consecutive_failures: 0, cooling_down_until: null });
+  });
+
+  test('sends that failed together count as one failure; one that started after the last counted failure counts', () => {
+    let clock = 0;
+    const cooldown = new TransportCooldown({ failuresBeforeCooldown: 3, baseMs: 1000, maxMs: 60_000 }, () => clock);
+    const failedAfter = (durationMs: number): DeliveryAttempt => ({ ...failed('ws'), duration_ms: durationMs });
+    // The relay goes away under 16 sends in flight: each fails after having waited a while.
+    clock = 500;
+    for (let index = 0; index < 16; index++) cooldown.record(failedAfter(400 + index));
+    expect(cooldown.consecutiveFailures('ws')).toBe(1);
+    expect(cooldown.remainingMs('ws')).toBe(0);
+    // The next rounds, one after the other: each is a failure of its own.
+    clock = 600;
+    cooldown.record(failedAfter(50));
+    clock = 700;
+    cooldown.record(failedAfter(50));
+    expect(cooldown.consecutiveFailures('ws')).toBe(3);
+    expect(cooldown.remainingMs('ws')).toBe(1000);
+    expect(cooldown.snapshot().ws).toMatchObject({ consecutive_failures: 3, last_error: { code: 'E_TRANSPORT' } });
   });
 
   test('non-retryable failures (about the envelope) and skips do not count', () => {
