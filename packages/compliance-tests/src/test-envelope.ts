@@ -4,7 +4,7 @@
  * armored blocks are random base64. The suite never needs keys.
  */
 import { randomUUID } from 'node:crypto';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '@skcomm/core';
 
 const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 

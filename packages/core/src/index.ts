@@ -16,3 +16,4 @@ export { attachmentChunkCount, attachmentChunkLength } from './transport/attachm
 export { InflightWindow } from './transport/inflight-window.js';
 export { type EnvelopeSubscriber, Subscribers } from './transport/subscribers.js';
 export * from './message.js';
+export { type RandomSource, seededRandom } from './seeded-random.js';

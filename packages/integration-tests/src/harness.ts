@@ -3,6 +3,10 @@
  * (`makeTestAgents`), a fast retry schedule, and transports injected so faults can be
  * switched at run time. Waits are bounded loops on conditions, never sleeps that assume speed.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { Agent } from '@skcomm/core/agent';
 import { createCapauthToken } from '@skcomm/core/crypto';
 import { readConfig, writeConfig } from '@skcomm/core/store';
@@ -100,4 +104,17 @@ export async function inParallel<T>(items: readonly T[], concurrency: number, ta
 export function scaled(ciSize: number): number {
   const factor = Number(process.env.SKCOMM_FAULT_SCALE ?? '1');
   return Math.max(1, Math.round(ciSize * (Number.isFinite(factor) && factor > 0 ? factor : 1)));
+}
+
+/** For a test file: a maker of temporary folders (under the system temp dir), all removed after its tests. */
+export function temporaryFolders(): (prefix: string) => Promise<string> {
+  const folders: string[] = [];
+  afterAll(async () => {
+    await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
+  });
+  return async (prefix) => {
+    const folder = await mkdtemp(join(tmpdir(), prefix));
+    folders.push(folder);
+    return folder;
+  };
 }

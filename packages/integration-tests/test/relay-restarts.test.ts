@@ -15,16 +15,13 @@
  * signals, down and up times), though not the same thread timing.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Transport } from '@skcomm/core';
+import { seededRandom, type Transport } from '@skcomm/core';
 import type { TestAgent } from '@skcomm/core/testing';
 import { webrtc, type WebrtcTransport } from '@skcomm/transport-webrtc';
 import { websocket } from '@skcomm/transport-websocket';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { summarize } from '../src/history.js';
-import { scaled, transportContext, waitFor } from '../src/harness.js';
+import { scaled, temporaryFolders, transportContext, waitFor } from '../src/harness.js';
 import { type RelayProcess, startRelayProcess } from '../src/relay-process.js';
 import { runScenario, type ScenarioResult } from '../src/scenario.js';
 
@@ -38,28 +35,7 @@ const RESTARTS = scaled(10);
 const RETRY_SECONDS = [0.5, 1, 2];
 const MAX_RETRIES = 50;
 
-const folders: string[] = [];
-afterAll(async () => {
-  await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
-});
-
-async function temporaryFolder(prefix: string): Promise<string> {
-  const folder = await mkdtemp(join(tmpdir(), prefix));
-  folders.push(folder);
-  return folder;
-}
-
-/** mulberry32: the same seed gives the same plan. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+const temporaryFolder = temporaryFolders();
 
 function runSeed(): number {
   const given = process.env.SKCOMM_FAULT_SEED;

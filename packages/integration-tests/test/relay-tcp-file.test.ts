@@ -6,8 +6,7 @@
  * (c) files in the shared folder arrive damaged.
  * Every message must be consumed exactly once (history checker) and acked.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QuarantineRecord } from '@skcomm/core/store';
 import type { TestAgent } from '@skcomm/core/testing';
@@ -15,23 +14,14 @@ import { startRelay } from '@skcomm/relay';
 import { file, type FileTransport, QUARANTINE_DIRECTORY } from '@skcomm/transport-file';
 import { tcp, type TcpTransport } from '@skcomm/transport-tcp';
 import { websocket } from '@skcomm/transport-websocket';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { DamagingFolder } from '../src/damaging-folder.js';
 import { summarize } from '../src/history.js';
-import { scaled, transportContext, waitFor } from '../src/harness.js';
+import { scaled, temporaryFolders, transportContext, waitFor } from '../src/harness.js';
 import { startRelayProcess } from '../src/relay-process.js';
 import { runScenario, type ScenarioTransports } from '../src/scenario.js';
 
-const folders: string[] = [];
-afterAll(async () => {
-  await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
-});
-
-async function temporaryFolder(prefix: string): Promise<string> {
-  const folder = await mkdtemp(join(tmpdir(), prefix));
-  folders.push(folder);
-  return folder;
-}
+const temporaryFolder = temporaryFolders();
 
 type Path = 'websocket' | 'tcp' | 'folder';
 

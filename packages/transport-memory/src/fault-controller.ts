@@ -2,8 +2,8 @@
  * Faults one part of a memory network can suffer, switchable at run time. Every random
  * decision comes from a seeded source, so a run can be replayed exactly.
  */
-import { ConfigError, ErrorCode } from '@skcomm/core';
-import { deriveSeed, seededRandom, type RandomSource } from './seeded-random.js';
+import { ConfigError, ErrorCode, type RandomSource, seededRandom } from '@skcomm/core';
+import { deriveSeed } from './derive-seed.js';
 
 /** A phase length in ms: fixed (a regular interval), or [min, max] drawn from the seeded source. */
 export type PhaseLength = number | readonly [number, number];

@@ -5,12 +5,12 @@
  * stop, restart, or replacement by a new transport for the same fingerprint.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { attachmentChunkLength, ErrorCode, type OutgoingAttachment } from '@skcomm/core';
+import { attachmentChunkLength, ErrorCode, type OutgoingAttachment, type RandomSource, seededRandom } from '@skcomm/core';
 import { AttachmentSpool, type SpooledAttachment } from './attachment-spool.js';
 import { MemoryTransportError } from './errors.js';
 import { FaultController } from './fault-controller.js';
 import { Mailbox, type MailboxEntry } from './mailbox.js';
-import { deriveSeed, seededRandom, type RandomSource } from './seeded-random.js';
+import { deriveSeed } from './derive-seed.js';
 
 export interface MemoryNetworkInit {
   /** Seed for every random fault decision. Default 1. */

@@ -8,11 +8,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { attachmentChunkCount, TransportError, type InboundEnvelope, type OutgoingAttachment, type Transport } from '@skcomm/core';
+import { attachmentChunkCount, seededRandom, TransportError, type InboundEnvelope, type OutgoingAttachment, type Transport } from '@skcomm/core';
 import { defineCase } from '../define-case.js';
 import { failIfAny } from '../exchange.js';
 import { ComplianceNotApplicableError } from '../not-applicable.js';
-import { seededRandom } from '../seeded-random.js';
 
 /** Chunks in a test attachment: enough for a transfer to be cut well before its end. */
 const TEST_CHUNKS = 64;

@@ -1,5 +1,10 @@
-/** mulberry32: a small, fast PRNG. Same seed, same sequence, so test payloads are reproducible. */
-export function seededRandom(seed: number): () => number {
+/**
+ * A deterministic random source (mulberry32): the same seed gives the same sequence. For
+ * fault injection, reproducible test payloads and seeded fault plans; never for secrets.
+ */
+export type RandomSource = () => number;
+
+export function seededRandom(seed: number): RandomSource {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
