@@ -83,9 +83,6 @@ export class PeerLink {
   private markOpen!: () => void;
   private markFailed!: (error: Error) => void;
   private closeReason: Error | undefined;
-  /** Offerer: the offer's SDP once created (sent again in glare, see PeerLinks.onOffer). */
-  private offer: string | undefined;
-  private answerTaken = false;
   private readonly closedWaiters = new Set<(error: Error) => void>();
 
   constructor(private readonly init: PeerLinkOptions) {
@@ -146,24 +143,13 @@ export class PeerLink {
     return this.rtt;
   }
 
-  /** Offerer: the offer's SDP (once `createOffer` resolved). */
-  get offerSdp(): string | undefined {
-    return this.offer;
-  }
-
-  /** Offerer still waiting for the peer's answer (the negotiation needs the broker until it comes). */
-  get awaitingAnswer(): boolean {
-    return this.role === 'offerer' && this.linkState === 'connecting' && !this.answerTaken;
-  }
-
   /** Offerer: the offer's SDP, candidates gathered and filtered. */
   async createOffer(): Promise<string> {
     const offer = await this.connection.createOffer();
     withholdDefaultStun(this.connection, this.init.options);
     await this.connection.setLocalDescription(offer);
     enlargeSocketBuffers(this.connection);
-    this.offer = this.localSdp();
-    return this.offer;
+    return this.localSdp();
   }
 
   /** Answerer: takes the peer's offer and returns the answer's SDP. */
@@ -175,10 +161,8 @@ export class PeerLink {
     return this.localSdp();
   }
 
-  /** Offerer: the peer's answer arrived (only the first is taken). */
+  /** Offerer: the peer's answer arrived. */
   async acceptAnswer(answerSdp: string): Promise<void> {
-    if (this.answerTaken) return;
-    this.answerTaken = true;
     await this.connection.setRemoteDescription({ type: 'answer', sdp: filterCandidates(answerSdp, this.init.options) });
   }
 

@@ -3,8 +3,7 @@
  * broker. The side that needs a link and has none sends an offer; the other answers. When
  * both dial at once (glare), the offer of the lower fingerprint wins and the other side
  * drops its own and answers it. An offer from a peer we already have a link with means
- * the peer lost its side (it restarted): the old link is replaced. Negotiations cut by
- * the loss of the broker connection fail at once (open links do not need it).
+ * the peer lost its side (it restarted): the old link is replaced.
  */
 import type { Logger } from '@skcomm/core';
 import type { WebrtcTransportOptions } from './config.js';
@@ -77,66 +76,40 @@ export class PeerLinks {
     else this.onAnswer(sender, message);
   }
 
-  /** The broker could not forward our offer or answer: fail that negotiation now instead of at its timeout. */
+  /** The broker could not forward our offer: fail that negotiation now instead of at its timeout. */
   onUnreachable(recipient: string, why: string): void {
     const link = this.links.get(recipient);
-    if (link?.state === 'connecting') link.close(unavailable(this.init.transportName, `${recipient}: ${why}`));
-  }
-
-  /**
-   * The broker connection closed: an offer or answer in flight may be lost, and an answerer
-   * cannot tell whether its answer arrived, so every link still negotiating is closed now
-   * (its waiting sends get a retryable error and the next send dials again) instead of
-   * waiting out connectTimeoutMs. The peer lost the same broker and drops its side too.
-   * Open links need the broker no more and carry on.
-   */
-  onSignalingLost(): void {
-    for (const link of [...this.links.values()]) {
-      if (link.state === 'connecting') {
-        link.close(unavailable(this.init.transportName, `the signaling broker connection closed while the link to ${link.peer} was being negotiated`));
-      }
-    }
+    if (link?.role === 'offerer' && link.state === 'connecting') link.close(unavailable(this.init.transportName, `${recipient}: ${why}`));
   }
 
   private dial(peer: string): PeerLink {
     const link = this.create(peer, 'offerer', newSessionId());
-    this.signal(link, 'offer', link.createOffer());
+    void (async () => {
+      const sdp = await link.createOffer();
+      if (link.state === 'closed') return;
+      await this.init.signaling.send(peer, encodeSignalMessage({ type: SIGNAL_TYPE, kind: 'offer', session: link.session, sdp }));
+    })().catch((error: unknown) => link.close(asError(error)));
     return link;
   }
 
   private onOffer(sender: string, message: SignalMessage): void {
     const existing = this.links.get(sender);
-    // The same offer again (the peer repeats it in glare, below): answered already.
-    if (existing?.role === 'answerer' && existing.session === message.session) return;
     if (!existing && this.links.size >= this.init.options.maxLinks) {
       this.init.logger.warn('ignored an offer: at the link limit', { transport: this.init.transportName, sender, maxLinks: this.init.options.maxLinks });
       return;
     }
-    if (existing?.awaitingAnswer) {
-      if (this.init.selfFingerprint < sender) {
-        // Glare, and our offer wins. The peer dials only when it has no link to us, so it may
-        // never have got our offer (lost in a broker restart, or delivered to a process of its
-        // that has since stopped) and would never answer: we send it again. A peer that has
-        // it answers once and ignores the repeat.
-        const sdp = existing.offerSdp;
-        if (sdp !== undefined) this.signal(existing, 'offer', Promise.resolve(sdp));
-        return;
-      }
+    if (existing?.role === 'offerer' && existing.state === 'connecting') {
+      // Glare: the lower fingerprint's offer wins.
+      if (this.init.selfFingerprint < sender) return;
       existing.close(new LinkClosedError('superseded by the peer\'s offer'));
     } else if (existing) {
-      // An open link, our answerer, or our offer already answered: the peer dropped its side.
       existing.close(new LinkClosedError(`${sender} started a new session`));
     }
     const link = this.create(sender, 'answerer', message.session);
-    this.signal(link, 'answer', link.answer(message.sdp));
-  }
-
-  /** Sends the link's offer or answer through the broker once `sdp` resolves; a failure closes the link. */
-  private signal(link: PeerLink, kind: SignalMessage['kind'], sdp: Promise<string>): void {
     void (async () => {
-      const description = await sdp;
+      const sdp = await link.answer(message.sdp);
       if (link.state === 'closed') return;
-      await this.init.signaling.send(link.peer, encodeSignalMessage({ type: SIGNAL_TYPE, kind, session: link.session, sdp: description }));
+      await this.init.signaling.send(sender, encodeSignalMessage({ type: SIGNAL_TYPE, kind: 'answer', session: link.session, sdp }));
     })().catch((error: unknown) => link.close(asError(error)));
   }
 

@@ -30,8 +30,6 @@ export interface SignalingClientOptions {
   logger: Logger;
   onSignal(sender: string, payload: Uint8Array): void;
   onUnreachable(recipient: string, why: string): void;
-  /** The open connection closed (not by stop()): signals in flight on it may be lost. */
-  onDisconnected(): void;
 }
 
 export function signalingUrl(base: string): string {
@@ -207,7 +205,6 @@ export class SignalingClient {
       this.socket = undefined;
       if (this.running) this.lastFailure = `connection closed (${code}${reason.length === 0 ? '' : ` ${reason.toString('utf8')}`})`;
       this.scheduleReconnect();
-      this.options.onDisconnected();
     });
   }
 

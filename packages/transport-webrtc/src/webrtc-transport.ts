@@ -100,7 +100,6 @@ export class WebrtcTransport implements Transport {
       logger: context.logger,
       onSignal: (sender, payload) => this.links.onSignal(sender, payload),
       onUnreachable: (recipient, why) => this.links.onUnreachable(recipient, why),
-      onDisconnected: () => this.links.onSignalingLost(),
     });
     this.links = new PeerLinks({
       selfFingerprint: context.selfFingerprint,

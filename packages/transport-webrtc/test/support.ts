@@ -9,7 +9,6 @@ import { silentLogger, type TransportContext } from '@skcomm/core';
 import { createCapauthToken, generateIdentity, type IdentityHandle, unlockIdentity } from '@skcomm/core/crypto';
 import { type Relay, startRelay } from '@skcomm/relay';
 import { webrtc, type WebrtcTransport, type WebrtcTransportInit } from '../src/index.js';
-import { SignalingClient } from '../src/signaling-client.js';
 
 let identities: Promise<IdentityHandle[]> | undefined;
 export const PASSPHRASE = 'webrtc test';
@@ -76,29 +75,4 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-}
-
-/**
- * A bare signaling connection of `identity` (no transport behind it): it sees the signals
- * sent to that fingerprint and answers none. Stand-in for a peer whose side of a
- * negotiation goes missing.
- */
-export async function signalingOnly(identity: IdentityHandle, url: string, onSignal: (sender: string, payload: Uint8Array) => void): Promise<SignalingClient> {
-  const context = contextFor(identity);
-  const client = new SignalingClient({
-    url,
-    transportName: 'signaling-only',
-    selfFingerprint: identity.fingerprint,
-    authToken: context.authToken,
-    connectTimeoutMs: 5_000,
-    reconnectBaseMs: 20,
-    reconnectMaxMs: 200,
-    logger: silentLogger,
-    onSignal,
-    onUnreachable: () => undefined,
-    onDisconnected: () => undefined,
-  });
-  await client.start();
-  if (!client.isOpen) throw new Error(`no signaling connection to ${url}: ${client.lastError ?? 'unknown error'}`);
-  return client;
 }
