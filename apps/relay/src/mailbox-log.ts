@@ -9,6 +9,7 @@
 import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Logger, StorageError } from '@skcomm/core';
+import { writeFully } from '@skcomm/core/store';
 import { decodeRecord, encodeRecord, type MailboxRecord } from './record-codec.js';
 
 const SEGMENT_PATTERN = /^segment-(\d{12})\.log$/;
@@ -195,14 +196,4 @@ async function syncDirectory(directory: string): Promise<void> {
 
 function segmentName(segment: number): string {
   return `segment-${String(segment).padStart(12, '0')}.log`;
-}
-
-/** A write may take fewer bytes than given (a nearly full disk): the rest follows, or the error. */
-async function writeFully(handle: FileHandle, bytes: Buffer): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, written, bytes.length - written);
-    if (bytesWritten === 0) throw new StorageError('E_STORAGE_FULL', 'mailbox append wrote nothing: the disk is full');
-    written += bytesWritten;
-  }
 }

@@ -50,6 +50,19 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
   }
 }
 
+/**
+ * Writes every byte at the handle's position. One write() may take fewer (a nearly full
+ * disk): it goes on until all are written or the file system fails it; a write that takes
+ * nothing fails as ENOSPC rather than loop.
+ */
+export async function writeFully(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let written = 0; written < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, written, bytes.length - written);
+    if (bytesWritten === 0) throw Object.assign(new Error('write took no bytes: no space left on device'), { code: 'ENOSPC' });
+    written += bytesWritten;
+  }
+}
+
 /** Makes a rename, link, unlink or file creation in `directory` durable. */
 export async function syncDirectory(directory: string): Promise<void> {
   let handle: FileHandle | undefined;

@@ -4,7 +4,7 @@
  */
 export { type FileLogger, type FileLoggerOptions, type LogLevel, createFileLogger } from './logger.js';
 export { configSchema, DEFAULT_RETRY_SCHEDULE_SECONDS, MIN_MAX_ENVELOPE_BYTES, parseConfig, readConfig, type SkcommConfig, type SkcommConfigInput, writeConfig } from './config.js';
-export { readRegularFile, syncDirectory, writeFileAtomic, type WriteFileAtomicOptions } from './fs-atomic.js';
+export { readRegularFile, syncDirectory, writeFileAtomic, type WriteFileAtomicOptions, writeFully } from './fs-atomic.js';
 export { type InitHomeOptions, type InitializedHome, initHome } from './home.js';
 export { type HomeLayout, homeLayout, resolveHome } from './layout.js';
 export { type LoadedIdentity, type LoadedSigningIdentity, type LoadIdentityOptions, loadIdentity, readOwnPublicKey } from './identity.js';

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ENVELOPE_ID_PATTERN } from '../envelope/schema.js';
 import { ErrorCode, StorageError } from '../errors.js';
-import { errnoOf, syncDirectory, writeFileAtomic } from './fs-atomic.js';
+import { errnoOf, syncDirectory, writeFileAtomic, writeFully } from './fs-atomic.js';
 
 export const DELIVERY_STATES = ['queued', 'handed-off', 'delivered', 'read', 'expired', 'dead'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
@@ -465,11 +465,7 @@ export class Outbox {
       try {
         // fstat of the open log: synchronous, see refreshNow.
         before = fstatSync(handle.fd).size;
-        let written = 0;
-        while (written < bytes.length) {
-          const { bytesWritten } = await handle.write(bytes, written, bytes.length - written);
-          written += bytesWritten;
-        }
+        await writeFully(handle, bytes);
         await handle.sync();
       } catch (cause) {
         // Nothing half-written stays behind: cut the file back to where this batch began.

@@ -22,7 +22,7 @@ import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ENVELOPE_ID_PATTERN, FINGERPRINT_PATTERN } from '../envelope/schema.js';
 import { ErrorCode, StorageError } from '../errors.js';
-import { errnoOf, readRegularFile, syncDirectory, writeFileAtomic } from './fs-atomic.js';
+import { errnoOf, readRegularFile, syncDirectory, writeFileAtomic, writeFully } from './fs-atomic.js';
 
 /** The log only grows by fixed-size lines between compactions; this bounds a hostile file. */
 const MAX_LOG_BYTES = 256 * 1024 * 1024;
@@ -156,8 +156,7 @@ export class ReplayStore {
       let tornFrom = -1;
       try {
         tornFrom = fstatSync(handle.fd).size;
-        // One write() may take fewer bytes (a nearly full disk): go on until all are written or it fails.
-        for (let written = 0; written < lines.length; ) written += (await handle.write(lines, written, lines.length - written)).bytesWritten;
+        await writeFully(handle, lines);
         // Written whole: a failed fsync from here on leaves the lines (they count as seen).
         tornFrom = -1;
         await handle.sync();
