@@ -60,6 +60,16 @@ function cutLink(transport: WebrtcTransport, peer: string): void {
   void links.get(peer)?.connection.close();
 }
 
+/** Sender and receiver agents, each with a webrtc transport signalled through `signalUrl`; the sender's chunk reads are counted. */
+async function agentsOverWebrtc(homes: Record<'sender' | 'receiver', TestAgent>, signalUrl: string) {
+  const senderTransport = await webrtcFor(homes.sender, signalUrl);
+  const receiverTransport = await webrtcFor(homes.receiver, signalUrl);
+  const reads = countChunkReads(senderTransport);
+  const sender = await openAgent(homes.sender, [senderTransport]);
+  const receiver = await openAgent(homes.receiver, [receiverTransport]);
+  return { senderTransport, reads, sender, receiver };
+}
+
 describe('a large file over WebRTC', () => {
   test('24 MiB: the link is cut mid-transfer, the send resumes on a new link, the receiver verifies the sha256 and acks', async () => {
     const homes = await makeHomes(['sender', 'receiver'], { retrySeconds: [0.2, 0.5, 1] });
@@ -69,11 +79,7 @@ describe('a large file over WebRTC', () => {
     const agents: Agent[] = [];
     let daemon: Promise<unknown> | undefined;
     try {
-      const senderTransport = await webrtcFor(homes.sender, signaling.url);
-      const receiverTransport = await webrtcFor(homes.receiver, signaling.url);
-      const reads = countChunkReads(senderTransport);
-      const sender = await openAgent(homes.sender, [senderTransport]);
-      const receiver = await openAgent(homes.receiver, [receiverTransport]);
+      const { senderTransport, reads, sender, receiver } = await agentsOverWebrtc(homes, signaling.url);
       agents.push(sender, receiver);
       let onReady!: () => void;
       const ready = new Promise<void>((resolve) => (onReady = resolve));
@@ -125,11 +131,7 @@ describe('a large file over WebRTC', () => {
     const signaling = await startSignalingRelay();
     const agents: Agent[] = [];
     try {
-      const senderTransport = await webrtcFor(homes.sender, signaling.url);
-      const receiverTransport = await webrtcFor(homes.receiver, signaling.url);
-      const reads = countChunkReads(senderTransport);
-      const sender = await openAgent(homes.sender, [senderTransport]);
-      const receiver = await openAgent(homes.receiver, [receiverTransport]);
+      const { senderTransport, reads, sender, receiver } = await agentsOverWebrtc(homes, signaling.url);
       agents.push(sender, receiver);
       await receiver.activeTransports(); // started: its transport answers offers through the broker
       const content = randomBytes(3 * MiB);
